@@ -6,7 +6,9 @@ combination is rendered once per test session and every layer of the pyramid tes
 
 from __future__ import annotations
 
+import atexit
 import json
+import shutil
 import tempfile
 from functools import cache
 from pathlib import Path
@@ -36,14 +38,19 @@ NAMED_COMBOS = {
 def all_pairs() -> list[dict[str, str]]:
     """Combinations of the choice options that cover every pair of their values."""
     keys = list(CHOICE_OPTIONS)
-    return [dict(zip(keys, row)) for row in AllPairs([CHOICE_OPTIONS[k] for k in keys])]
+    return [dict(zip(keys, row, strict=True)) for row in AllPairs([CHOICE_OPTIONS[k] for k in keys])]
 
 
 def combo_id(overrides: dict[str, str]) -> str:
     """A readable id: the non-default values, or 'default'."""
-    changed = [f"{k}={v}" for k, v in overrides.items() if OPTIONS.get(k) != v and not (
-        isinstance(OPTIONS.get(k), list) and OPTIONS[k][0] == v)]
+    changed = [f"{key}={value}" for key, value in overrides.items() if value != default_answer(key)]
     return ",".join(changed) or "default"
+
+
+def default_answer(key: str) -> str:
+    """The answer --no-input gives (the first choice of a list)."""
+    value = OPTIONS[key]
+    return value[0] if isinstance(value, list) else value
 
 
 def pairs_covered(combos: list[dict[str, str]]) -> int:
@@ -56,6 +63,7 @@ def pairs_covered(combos: list[dict[str, str]]) -> int:
 
 
 _OUTPUT_ROOT = Path(tempfile.mkdtemp(prefix="bakes-"))
+atexit.register(shutil.rmtree, _OUTPUT_ROOT, ignore_errors=True)
 
 
 @cache

@@ -1,0 +1,95 @@
+"""The template's test pyramid: one session per layer, each in its own pinned venv.
+
+`nox` runs every default session; `nox -s bench` runs the benchmark. Set TEST_DATABASE_URL to a
+PostgreSQL URL (and REQUIRE_POSTGRES=1 to make its absence a failure, as CI does).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.error_on_missing_interpreters = True
+nox.options.sessions = ["lint", "bake", "terraform", "kubernetes", "workflows", "generated", "reliability"]
+
+PYTHON = "3.11"
+HERE = Path(__file__).parent
+CHECKOV_VENV = HERE / ".nox" / "_checkov"
+PASSED_ENV = ("TEST_DATABASE_URL", "REQUIRE_POSTGRES")
+
+
+def checkov_bin(session: nox.Session) -> str:
+    """checkov pins an old `packaging`, so it lives in a venv of its own, built once."""
+    checkov = CHECKOV_VENV / "bin" / "checkov"
+    if not checkov.exists():
+        session.run("uv", "venv", "--quiet", "--python", PYTHON, str(CHECKOV_VENV), external=True)
+        session.run("uv", "pip", "install", "--quiet", "--python", str(CHECKOV_VENV / "bin" / "python"),
+                    "-r", "requirements/checkov.txt", external=True)
+    return str(checkov)
+
+
+def run_layer(session: nox.Session, layer: str, *, checkov: bool = False) -> None:
+    """Install the layer's pinned requirements and run its tests, timing both."""
+    started = time.monotonic()
+    session.install("-r", f"requirements/{layer}.txt")
+    env = {name: os.environ[name] for name in PASSED_ENV if name in os.environ}
+    if checkov:
+        env["CHECKOV_BIN"] = checkov_bin(session)
+    installed = time.monotonic()
+    session.run("pytest", f"tests/{layer}", *(session.posargs or ["-q"]), env=env)
+    session.log(f"timing: {layer}: install {installed - started:.0f}s, tests {time.monotonic() - installed:.0f}s")
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """Lint the template's own Python (hooks, tests, tasks, bench)."""
+    session.install("-r", "requirements/lint.txt")
+    session.run("ruff", "check", *(session.posargs or ["."]))
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=PYTHON)
+def bake(session: nox.Session) -> None:
+    """Render the all-pairs matrix; check hooks, every file's syntax and lint, hadolint."""
+    run_layer(session, "bake")
+
+
+@nox.session(python=PYTHON)
+def terraform(session: nox.Session) -> None:
+    """Terraform: parse, fmt, provider-schema check, module wiring, checkov, invariants."""
+    run_layer(session, "terraform", checkov=True)
+
+
+@nox.session(python=PYTHON)
+def kubernetes(session: nox.Session) -> None:
+    """Kubernetes: kustomize render, kubernetes-validate, checkov, invariants."""
+    run_layer(session, "kubernetes", checkov=True)
+
+
+@nox.session(python=PYTHON)
+def workflows(session: nox.Session) -> None:
+    """GitHub Actions: actionlint, workflow JSON schema, zizmor, checkov, job graph."""
+    run_layer(session, "workflows", checkov=True)
+
+
+@nox.session(python=PYTHON)
+def generated(session: nox.Session) -> None:
+    """Install generated projects and run their own nox sessions (tests on PostgreSQL, lint, typing)."""
+    run_layer(session, "generated")
+
+
+@nox.session(python=PYTHON)
+def reliability(session: nox.Session) -> None:
+    """The default project under its gunicorn on PostgreSQL: hostile input and faults."""
+    run_layer(session, "reliability")
+
+
+@nox.session(python=PYTHON, default=False)
+def bench(session: nox.Session) -> None:
+    """Benchmark the generated app against bare Flask baselines (prints ratios)."""
+    session.install("-r", "requirements/bench.txt")
+    session.run("python", "bench/run.py", *session.posargs)
