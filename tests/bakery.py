@@ -58,7 +58,7 @@ def pairs_covered(combos: list[dict[str, str]]) -> int:
     seen = set()
     for combo in combos:
         items = sorted(combo.items())
-        seen.update((a, b) for i, a in enumerate(items) for b in items[i + 1:])
+        seen.update((a, b) for i, a in enumerate(items) for b in items[i + 1 :])
     return len(seen)
 
 
