@@ -1,0 +1,43 @@
+"""{{ cookiecutter.project_name }}: {{ cookiecutter.description }}"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from . import cli, errors, health, items, observability, openapi, security, testing_routes
+from .config import ConfigError, Settings, default_instance_path, load_settings
+from .db import db
+
+__all__ = ["ConfigError", "Settings", "create_app"]
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then the environment, then `config`, validated once.
+
+    `config` takes the environment variables' names (e.g. `DATABASE_URL`); other keys, such as
+    `TESTING`, go to Flask's config unchanged. Raises ConfigError naming every bad setting.
+    """
+    settings = load_settings(os.environ, config, instance_path=default_instance_path())
+    app = Flask(__name__, instance_path=str(default_instance_path()))
+    app.config.update(
+        {key: value for key, value in (config or {}).items() if key.isupper()},
+        SETTINGS=settings,
+        MAX_CONTENT_LENGTH=settings.max_content_length,
+        DEBUG=settings.debug,
+    )
+    observability.configure_logging(settings)
+    observability.init_app(app, settings)
+    security.init_app(app, settings)
+    errors.init_app(app)
+    db.init_app(app, settings)
+    cli.init_app(app)
+    app.register_blueprint(health.blueprint)
+    app.register_blueprint(items.blueprint)
+    app.register_blueprint(openapi.blueprint)
+    if settings.enable_test_routes:
+        app.register_blueprint(testing_routes.blueprint)
+    return app

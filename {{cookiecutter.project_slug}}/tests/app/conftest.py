@@ -1,0 +1,138 @@
+"""Fixtures of the app tests.
+
+The run uses PostgreSQL when TEST_DATABASE_URL is set (a fresh database `test_<random>` is created
+on that server and dropped at the end, so parallel runs never meet) and a SQLite file otherwise;
+REQUIRE_POSTGRES=1 makes the SQLite fallback an error. The schema is built with the Alembic
+migrations, so every run tests them. Each test runs inside a transaction that is rolled back.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
+
+from {{ cookiecutter.package_name }} import create_app
+from {{ cookiecutter.package_name }}.config import ENVIRONMENT_KEYS
+from {{ cookiecutter.package_name }}.db import Database
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
+
+
+def migrate(url: str, revision: str = "head") -> None:
+    """Run the Alembic migrations against `url`, as `alembic upgrade` would."""
+    config = Config(str(ALEMBIC_INI))
+    config.attributes["database_url"] = url
+    config.attributes["configure_logging"] = False
+    command.upgrade(config, revision)
+
+
+@contextmanager
+def postgres_database(admin_url: str) -> Iterator[str]:
+    """A new, uniquely named database on the server of `admin_url`, dropped afterwards."""
+    name = f"test_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except OperationalError as error:
+        shown = make_url(admin_url).render_as_string(hide_password=True)
+        pytest.exit(f"TEST_DATABASE_URL={shown} is unreachable: {error.orig}", returncode=1)
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+NewDatabase = Callable[[], AbstractContextManager[str]]
+
+
+@pytest.fixture(scope="session")
+def new_database(tmp_path_factory: pytest.TempPathFactory) -> NewDatabase:
+    """Makes empty databases of the kind this run uses (PostgreSQL or SQLite)."""
+    admin_url = os.environ.get("TEST_DATABASE_URL", "").strip()
+    if not admin_url and os.environ.get("REQUIRE_POSTGRES") == "1":
+        pytest.exit("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set.", returncode=1)
+
+    @contextmanager
+    def make() -> Iterator[str]:
+        if admin_url:
+            with postgres_database(admin_url) as url:
+                yield url
+        else:
+            yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def database_url(new_database: NewDatabase, pytestconfig: pytest.Config) -> Iterator[str]:
+    """The run's database, migrated to the newest revision."""
+    with new_database() as url:
+        backend = make_url(url).get_backend_name()
+        shown = make_url(url).render_as_string(hide_password=True)
+        reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"app tests run on {backend}: {shown}")
+        migrate(url)
+        yield url
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No setting leaks in from the shell running the tests."""
+    for key in ENVIRONMENT_KEYS:
+        monkeypatch.delenv(key, raising=False)
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    app = create_app(
+        {
+            "APP_ENV": "test",
+            "DATABASE_URL": database_url,
+            "ENABLE_TEST_ROUTES": "1",
+            "TESTING": True,
+        }
+    )
+    yield app
+    Database.state(app).engine.dispose()
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back after the test.
+
+    The app's own sessions join the same connection through savepoints, so its commits are seen
+    by the test and undone with everything else.
+    """
+    state = Database.state(app)
+    connection = state.engine.connect()
+    transaction = connection.begin()
+    state.sessions.configure(bind=connection, join_transaction_mode="create_savepoint")
+    session = state.sessions()
+    yield session
+    session.close()
+    transaction.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def client(app: Flask, db: Session) -> FlaskClient:
+    return app.test_client()
