@@ -1,0 +1,46 @@
+"""Every rendered overlay validates strictly against the schema of the bake's Kubernetes version."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+
+import pytest
+from conftest import run, venv_tool
+
+
+@pytest.fixture(scope="session")
+def validation(renders) -> dict[str, str]:
+    """Rendered file -> the validator's complaints about it (one kubernetes-validate run per version)."""
+    started = time.monotonic()
+    by_version = defaultdict(list)
+    for render in renders.values():
+        by_version[render.kubernetes_version].append(render)
+    complaints = {}
+    for version, group in by_version.items():
+        argv = [venv_tool("kubernetes-validate"), "--strict", "--quiet", "-k", f"{version}.0"]
+        result = run(argv + [str(render.path) for render in group])
+        output = (result.stdout + result.stderr).splitlines()
+        for render in group:
+            complaints[str(render.path)] = "\n".join(line for line in output if str(render.path) in line)
+        unattributed = [line for line in output if line.strip() and not any(str(r.path) in line for r in group)]
+        assert not unattributed, f"kubernetes-validate {version}: {unattributed}"
+        assert result.returncode == 0 or any(complaints.values()), f"kubernetes-validate exited {result.returncode}"
+    print(f"\ntiming: kubernetes-validate of {len(renders)} renders, {time.monotonic() - started:.1f}s")
+    return complaints
+
+
+def test_overlay_validates_strictly(rendered, validation):
+    assert validation[str(rendered.path)] == ""
+
+
+def test_validator_rejects_an_unknown_field(renders, tmp_path):
+    """The oracle is live: a misspelt probe field in a real render is reported."""
+    render = next(iter(renders.values()))
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(render.path.read_text().replace("livenessProbe:", "livenesProbe:", 1))
+    result = run(
+        [venv_tool("kubernetes-validate"), "--strict", "--quiet", "-k", f"{render.kubernetes_version}.0", str(broken)]
+    )
+    assert result.returncode != 0
+    assert "livenesProbe" in result.stdout + result.stderr
