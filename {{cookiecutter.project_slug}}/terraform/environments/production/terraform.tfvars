@@ -1,0 +1,31 @@
+# Production: a NAT gateway per zone, a Multi-AZ database, deletion protection, longer retention.
+region             = "{{ cookiecutter.aws_region }}"
+account_id         = "{{ cookiecutter.aws_account_id }}"
+project            = "{{ cookiecutter.project_slug }}"
+environment        = "production"
+github_repository  = "{{ cookiecutter.github_repository }}"
+domain_name        = "{{ cookiecutter.domain_name }}"
+kubernetes_version = "{{ cookiecutter.kubernetes_version }}"
+database_name      = "{{ cookiecutter.package_name }}"
+postgres_version   = "{{ cookiecutter.postgres_version }}"
+
+single_nat_gateway = false
+
+node_instance_type = "{{ cookiecutter.node_instance_type }}"
+node_min_size      = 3
+node_desired_size  = 3
+node_max_size      = 6
+
+db_instance_class           = "{{ cookiecutter.db_instance_class }}"
+db_allocated_storage_gb     = 50
+db_max_allocated_storage_gb = 500
+db_multi_az                 = true
+db_backup_retention_days    = 30
+db_max_connections_alarm    = 60
+
+deletion_protection = true
+log_retention_days  = 90
+{%- if cookiecutter.use_worker_instance == 'y' %}
+
+worker_instance_type = "t3.small"
+{%- endif %}

@@ -1,0 +1,147 @@
+locals {
+  https_origin  = var.origin_protocol == "https"
+  custom_domain = var.domain_name != ""
+}
+
+data "aws_cloudfront_cache_policy" "optimized" {
+  name = "Managed-CachingOptimized"
+}
+
+data "aws_cloudfront_cache_policy" "disabled" {
+  name = "Managed-CachingDisabled"
+}
+
+# With a domain the Host header reaches the load balancer, so its certificate for that domain
+# matches; without one the load balancer is addressed by its own name.
+data "aws_cloudfront_origin_request_policy" "app" {
+  name = local.custom_domain ? "Managed-AllViewer" : "Managed-AllViewerExceptHostHeader"
+}
+
+resource "aws_cloudfront_origin_access_control" "static" {
+  name                              = "${var.name}-static"
+  description                       = "CloudFront reads ${var.name}'s static assets bucket with SigV4"
+  origin_access_control_origin_type = "s3"
+  signing_behavior                  = "always"
+  signing_protocol                  = "sigv4"
+}
+
+resource "aws_cloudfront_response_headers_policy" "security" {
+  name    = "${var.name}-security-headers"
+  comment = "Security headers on every response of ${var.name}"
+
+  security_headers_config {
+    strict_transport_security {
+      access_control_max_age_sec = 31536000
+      include_subdomains         = true
+      preload                    = false
+      override                   = true
+    }
+    content_type_options {
+      override = true
+    }
+    frame_options {
+      frame_option = "DENY"
+      override     = true
+    }
+    referrer_policy {
+      referrer_policy = "strict-origin-when-cross-origin"
+      override        = true
+    }
+    xss_protection {
+      protection = true
+      mode_block = true
+      override   = true
+    }
+  }
+}
+
+resource "aws_acm_certificate" "viewer" {
+  count             = local.custom_domain ? 1 : 0
+  provider          = aws.us_east_1
+  domain_name       = var.domain_name
+  validation_method = "DNS"
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+# Waits until the DNS validation records (output `certificate_validation_records`) exist.
+resource "aws_acm_certificate_validation" "viewer" {
+  count           = local.custom_domain ? 1 : 0
+  provider        = aws.us_east_1
+  certificate_arn = aws_acm_certificate.viewer[0].arn
+}
+
+resource "aws_cloudfront_distribution" "this" {
+  #checkov:skip=CKV_AWS_374:The service is global; geo restriction is a business decision left to the owner.
+  #checkov:skip=CKV_AWS_310:There is one origin per path (the load balancer, the bucket); a failover origin would need a second region.
+  #checkov:skip=CKV_AWS_305:An API has no root document; / goes to the application.
+  #checkov:skip=CKV_AWS_174:Without a domain CloudFront serves its default *.cloudfront.net certificate, which cannot set a minimum TLS version; with a domain TLSv1.2_2021 is set.
+  #checkov:skip=CKV2_AWS_42:A custom certificate is used as soon as a domain is configured; without one only the default certificate exists.
+  enabled         = true
+  is_ipv6_enabled = true
+  comment         = var.name
+  price_class     = var.price_class
+  aliases         = local.custom_domain ? [var.domain_name] : []
+  web_acl_id      = aws_wafv2_web_acl.this.arn
+  http_version    = "http2and3"
+
+  origin {
+    origin_id   = "app"
+    domain_name = var.load_balancer_dns_name
+    custom_origin_config {
+      http_port              = 80
+      https_port             = 443
+      origin_protocol_policy = local.https_origin ? "https-only" : "http-only"
+      origin_ssl_protocols   = ["TLSv1.2"]
+    }
+  }
+
+  origin {
+    origin_id                = "static"
+    domain_name              = aws_s3_bucket.static.bucket_regional_domain_name
+    origin_access_control_id = aws_cloudfront_origin_access_control.static.id
+  }
+
+  default_cache_behavior {
+    target_origin_id           = "app"
+    viewer_protocol_policy     = "redirect-to-https"
+    allowed_methods            = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
+    cached_methods             = ["GET", "HEAD"]
+    cache_policy_id            = data.aws_cloudfront_cache_policy.disabled.id
+    origin_request_policy_id   = data.aws_cloudfront_origin_request_policy.app.id
+    response_headers_policy_id = aws_cloudfront_response_headers_policy.security.id
+    compress                   = true
+  }
+
+  ordered_cache_behavior {
+    path_pattern               = "/static/*"
+    target_origin_id           = "static"
+    viewer_protocol_policy     = "redirect-to-https"
+    allowed_methods            = ["GET", "HEAD"]
+    cached_methods             = ["GET", "HEAD"]
+    cache_policy_id            = data.aws_cloudfront_cache_policy.optimized.id
+    response_headers_policy_id = aws_cloudfront_response_headers_policy.security.id
+    compress                   = true
+  }
+
+  logging_config {
+    bucket          = var.log_bucket_domain_name
+    prefix          = "cloudfront/"
+    include_cookies = false
+  }
+
+  restrictions {
+    geo_restriction {
+      restriction_type = "none"
+    }
+  }
+
+  viewer_certificate {
+    cloudfront_default_certificate = !local.custom_domain
+    acm_certificate_arn            = local.custom_domain ? aws_acm_certificate_validation.viewer[0].certificate_arn : null
+    ssl_support_method             = local.custom_domain ? "sni-only" : null
+    minimum_protocol_version       = local.custom_domain ? "TLSv1.2_2021" : "TLSv1"
+  }
+}

@@ -1,0 +1,35 @@
+output "distribution_id" {
+  description = "Id of the CloudFront distribution (for invalidations)."
+  value       = aws_cloudfront_distribution.this.id
+}
+
+output "distribution_domain_name" {
+  description = "The distribution's *.cloudfront.net name (point the domain's DNS here)."
+  value       = aws_cloudfront_distribution.this.domain_name
+}
+
+output "static_bucket_name" {
+  description = "Bucket for static assets; objects under static/ are served at /static/."
+  value       = aws_s3_bucket.static.bucket
+}
+
+output "static_bucket_arn" {
+  description = "ARN of the static-assets bucket."
+  value       = aws_s3_bucket.static.arn
+}
+
+output "certificate_validation_records" {
+  description = "DNS records to create so ACM can issue the viewer certificate (empty without a domain)."
+  value = local.custom_domain ? [
+    for option in aws_acm_certificate.viewer[0].domain_validation_options : {
+      name  = option.resource_record_name
+      type  = option.resource_record_type
+      value = option.resource_record_value
+    }
+  ] : []
+}
+
+output "distribution_arn" {
+  description = "ARN of the CloudFront distribution."
+  value       = aws_cloudfront_distribution.this.arn
+}

@@ -1,0 +1,45 @@
+output "dns_name" {
+  description = "DNS name of the load balancer."
+  value       = aws_lb.this.dns_name
+}
+
+output "arn_suffix" {
+  description = "ARN suffix of the load balancer (CloudWatch dimension LoadBalancer)."
+  value       = aws_lb.this.arn_suffix
+}
+
+output "target_group_arn" {
+  description = "ARN of the instance target group on the node port."
+  value       = aws_lb_target_group.this.arn
+}
+
+output "target_group_arn_suffix" {
+  description = "ARN suffix of the target group (CloudWatch dimension TargetGroup)."
+  value       = aws_lb_target_group.this.arn_suffix
+}
+
+output "origin_protocol" {
+  description = "Protocol CloudFront must use to reach the load balancer: https when a domain is set, else http."
+  value       = local.https ? "https" : "http"
+}
+
+output "log_bucket_domain_name" {
+  description = "Domain name of the access-log bucket (CloudFront's logging target)."
+  value       = aws_s3_bucket.logs.bucket_domain_name
+}
+
+output "certificate_validation_records" {
+  description = "DNS records to create so ACM can issue the load balancer's certificate (empty without a domain)."
+  value = local.https ? [
+    for option in aws_acm_certificate.this[0].domain_validation_options : {
+      name  = option.resource_record_name
+      type  = option.resource_record_type
+      value = option.resource_record_value
+    }
+  ] : []
+}
+
+output "log_bucket_name" {
+  description = "Name of the access-log bucket (S3 server access logs go under s3/)."
+  value       = aws_s3_bucket.logs.id
+}

@@ -1,0 +1,47 @@
+variable "name" {
+  description = "Name prefix of every network resource, e.g. <project>-<environment>."
+  type        = string
+}
+
+variable "cidr_block" {
+  description = "IPv4 CIDR of the VPC; a /16 leaves room for pods (the VPC CNI gives each pod a VPC address)."
+  type        = string
+  default     = "10.0.0.0/16"
+
+  validation {
+    condition     = can(cidrhost(var.cidr_block, 0)) && try(tonumber(split("/", var.cidr_block)[1]) <= 16, false)
+    error_message = "cidr_block must be a valid IPv4 CIDR with a prefix of /16 or larger (e.g. 10.0.0.0/16)."
+  }
+}
+
+variable "az_count" {
+  description = "How many availability zones the subnets span."
+  type        = number
+  default     = 3
+
+  validation {
+    condition     = var.az_count >= 2 && var.az_count <= 3
+    error_message = "az_count must be 2 or 3 (EKS and Multi-AZ RDS need at least two zones; the subnet plan has room for three)."
+  }
+}
+
+variable "single_nat_gateway" {
+  description = "One NAT gateway for all zones (cheap, one zone's outage cuts egress) instead of one per zone."
+  type        = bool
+}
+
+variable "flow_log_retention_days" {
+  description = "Days VPC flow logs are kept."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.flow_log_retention_days)
+    error_message = "flow_log_retention_days must be one of the retention periods CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "KMS key that encrypts the flow-log group."
+  type        = string
+}
