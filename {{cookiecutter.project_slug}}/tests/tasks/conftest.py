@@ -1,0 +1,111 @@
+"""Fixtures for the invoke tasks' tests: configs, a scratch project, moto's server, a fake Kubernetes API.
+
+Self-contained: nothing here needs PostgreSQL, Docker, AWS or a cluster.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import warnings
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+from invoke import Config, MockContext, Result
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+import tasks  # noqa: E402  (the project root must be importable first)
+from fake_kube import FakeKube  # noqa: E402
+
+REGION = "us-east-1"
+FAST = {"job_timeout": 5, "rollout_timeout": 5, "delete_timeout": 5, "poll_interval": 0.01}
+
+
+def make_config(root: Path, dry: bool = False) -> Config:
+    """The tasks' own configuration (ns.configure), pointed at ``root``, with fast timeouts."""
+    config = Config(overrides={"project": {"root": str(root)}, "run": {"dry": dry}, "deploy": FAST})
+    config.load_collection(tasks.ns.configuration())
+    return config
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A scratch project with two environments, a bootstrap root and a static folder."""
+    for env in ("staging", "production"):
+        (tmp_path / "terraform" / "environments" / env).mkdir(parents=True)
+    (tmp_path / "terraform" / "bootstrap").mkdir()
+    return tmp_path
+
+
+@pytest.fixture
+def mock_context(project: Path):
+    """``mock_context(dry=False, run=...)`` → a MockContext on the scratch project."""
+
+    def make(dry: bool = False, run=None) -> MockContext:
+        return MockContext(config=make_config(project, dry), run=run if run is not None else Result(""))
+
+    return make
+
+
+def commands(context: MockContext) -> list[str]:
+    """The command lines a MockContext was asked to run, in order."""
+    return [call.args[0] for call in context.run.call_args_list]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint():
+    """moto's server on a free loopback port for the whole session."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def aws(moto_endpoint, monkeypatch):
+    """Point boto3 at moto (fresh state per test) with dummy credentials."""
+    import urllib.request
+
+    urllib.request.urlopen(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")).read()
+    for name in [key for key in os.environ if key.startswith("AWS_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    import boto3
+
+    return boto3.session.Session(region_name=REGION)
+
+
+@pytest.fixture
+def fake_kube():
+    """A fake Kubernetes API server on a free loopback port (HTTP), with scripted outcomes."""
+    server = FakeKube(free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def real_runs():
+    """For tests that run real commands through invoke: invoke's Local runner leaves the child's pipes
+    for the garbage collector (a ResourceWarning, an error under this project's warning filter), so
+    collect them here, inside the test, with that one warning ignored."""
+    yield
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()

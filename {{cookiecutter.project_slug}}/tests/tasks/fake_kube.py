@@ -1,0 +1,156 @@
+"""A small fake of the Kubernetes API at the HTTP layer: just what deploy, rollback and status use.
+
+It stores objects by path, answers server-side apply, JSON patches, deletes, lists and the service
+proxy, and plays a deployment controller whose outcome the test chooses (``rollout_ok``,
+``job_outcome``, ``readyz_status``). Every request is recorded for assertions.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+REVISION = "deployment.kubernetes.io/revision"
+
+
+class FakeKube:
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.objects: dict[str, dict] = {}
+        self.requests: list[dict] = []
+        self.rollout_ok = True
+        self.job_outcome = "Complete"
+        self.readyz_status = 200
+        self.revision = 0
+        self.lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # keep test output clean
+                pass
+
+            def _handle(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode() if length else ""
+                parts = urlsplit(self.path)
+                request = {"method": self.command, "path": parts.path, "query": parse_qs(parts.query),
+                           "content_type": self.headers.get("Content-Type"),
+                           "authorization": self.headers.get("Authorization"),
+                           "body": json.loads(raw) if raw else None}
+                with fake.lock:
+                    fake.requests.append(request)
+                    status, body = fake.answer(request)
+                data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "text/plain" if isinstance(body, str) else "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_PATCH = do_DELETE = do_POST = _handle
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+
+    def start(self) -> None:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def kubeconfig(self) -> dict:
+        return {"apiVersion": "v1", "kind": "Config", "current-context": "fake",
+                "clusters": [{"name": "fake", "cluster": {"server": self.url}}],
+                "users": [{"name": "fake", "user": {"token": "k8s-aws-v1.fake"}}],
+                "contexts": [{"name": "fake", "context": {"cluster": "fake", "user": "fake"}}]}
+
+    # -- the fake API ------------------------------------------------------------------------
+
+    def answer(self, request: dict) -> tuple[int, object]:
+        method, path = request["method"], request["path"]
+        if "/proxy/" in path:
+            return self.readyz_status, "ok" if self.readyz_status == 200 else "database unavailable"
+        if path.endswith("/log"):
+            return 200, "line one\nline two\n"
+        if method == "PATCH" and request["content_type"] == "application/apply-patch+yaml":
+            return 200, self.apply(path, request["body"])
+        if method == "PATCH" and request["content_type"] == "application/json-patch+json":
+            return self.json_patch(path, request["body"])
+        if method == "DELETE":
+            return (200, {"kind": "Status"}) if self.objects.pop(path, None) else (404, {"message": "not found"})
+        if method == "GET" and path in self.objects:
+            return 200, self.observe(self.objects[path])
+        if method == "GET" and path.endswith(("/replicasets", "/pods", "/events", "/services")):
+            kind = path.rsplit("/", 1)[1]
+            return 200, {"items": [o for p, o in self.objects.items() if p.startswith(path + "/")]
+                         + self.extra_items(kind)}
+        return 404, {"message": f"{path} not found"}
+
+    def extra_items(self, kind: str) -> list[dict]:
+        if kind == "pods":
+            return [{"metadata": {"name": "web-1"}, "status": {"phase": "Running", "containerStatuses": [
+                {"ready": True, "restartCount": 0}]}}]
+        if kind == "events":
+            return [{"lastTimestamp": "2026-11-26T10:00:00Z", "type": "Normal", "message": "Scaled up",
+                     "involvedObject": {"kind": "Deployment", "name": "web"}}]
+        return []
+
+    def apply(self, path: str, obj: dict) -> dict:
+        previous = self.objects.get(path)
+        obj = json.loads(json.dumps(obj))
+        meta = obj["metadata"]
+        meta["uid"] = (previous or {}).get("metadata", {}).get("uid") or f"uid-{len(self.objects)}"
+        if obj["kind"] == "Deployment":
+            meta["generation"] = (previous or {}).get("metadata", {}).get("generation", 0) + 1
+            old_template = (previous or {}).get("spec", {}).get("template")
+            meta.setdefault("annotations", {})[REVISION] = (previous or {}).get(
+                "metadata", {}).get("annotations", {}).get(REVISION, "0")
+            if obj["spec"]["template"] != old_template:
+                self.new_revision(path, obj)
+        self.objects[path] = obj
+        return obj
+
+    def new_revision(self, path: str, deployment: dict) -> None:
+        self.revision += 1
+        deployment["metadata"]["annotations"][REVISION] = str(self.revision)
+        namespace, name = deployment["metadata"]["namespace"], deployment["metadata"]["name"]
+        template = json.loads(json.dumps(deployment["spec"]["template"]))
+        template["metadata"].setdefault("labels", {})["pod-template-hash"] = f"h{self.revision}"
+        self.objects[f"/apis/apps/v1/namespaces/{namespace}/replicasets/{name}-{self.revision}"] = {
+            "metadata": {"name": f"{name}-{self.revision}", "annotations": {REVISION: str(self.revision)},
+                         "ownerReferences": [{"uid": deployment["metadata"]["uid"]}]},
+            "spec": {"template": template},
+        }
+
+    def json_patch(self, path: str, operations: list[dict]) -> tuple[int, object]:
+        deployment = self.objects.get(path)
+        if deployment is None:
+            return 404, {"message": "not found"}
+        for op in operations:
+            assert op["op"] == "replace" and op["path"] == "/spec/template", op
+            deployment["spec"]["template"] = op["value"]
+        deployment["metadata"]["generation"] += 1
+        self.rollout_ok = True  # the old template is known good
+        self.new_revision(path, deployment)
+        return 200, deployment
+
+    def observe(self, obj: dict) -> dict:
+        """What a controller would have written into status by now."""
+        obj = json.loads(json.dumps(obj))
+        if obj.get("kind") == "Job":
+            obj["status"] = {"conditions": [{"type": self.job_outcome, "status": "True"}]}
+        if obj.get("kind") == "Deployment":
+            replicas = obj["spec"].get("replicas", 1)
+            generation = obj["metadata"]["generation"]
+            if self.rollout_ok:
+                obj["status"] = {"observedGeneration": generation, "replicas": replicas,
+                                 "updatedReplicas": replicas, "availableReplicas": replicas}
+            else:
+                obj["status"] = {"observedGeneration": generation, "replicas": replicas + 1,
+                                 "updatedReplicas": 1, "availableReplicas": replicas,
+                                 "conditions": [{"type": "Progressing", "status": "False",
+                                                 "reason": "ProgressDeadlineExceeded"}]}
+        return obj
