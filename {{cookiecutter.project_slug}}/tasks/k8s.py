@@ -208,9 +208,12 @@ def undo(kube: Kube, namespace: str, name: str) -> str | None:
 def remove_workloads(c: Context, env: str) -> None:
     """Before terraform destroy: delete LoadBalancer Services and the app namespace, and wait."""
     namespace = c.config.project.slug
-    outputs = load_outputs(c, env)
-    if is_dry(c) or "cluster_name" not in outputs:
+    if is_dry(c):
         print(f"Would delete LoadBalancer Services and namespace {namespace} in the {env} cluster, if it exists.")
+        return
+    outputs = load_outputs(c, env)
+    if "cluster_name" not in outputs:
+        print(f"No cluster in the Terraform outputs of {env}: nothing to remove from Kubernetes.")
         return
     try:
         kube = connect(c, env, outputs)

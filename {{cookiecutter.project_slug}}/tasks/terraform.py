@@ -40,6 +40,14 @@ def environment_dir(c: Context, env: str) -> Path:
     return project_root(c) / "terraform" / "environments" / env
 
 
+def cache_dir(c: Context) -> Path:
+    """``.cache/`` of the project (plans, outputs); not created under --dry."""
+    path = project_root(c) / ".cache"
+    if not is_dry(c):
+        path.mkdir(exist_ok=True)
+    return path
+
+
 def save_outputs(c: Context, env: str, outputs: dict[str, object]) -> None:
     if is_dry(c) or not outputs:
         return
@@ -76,8 +84,7 @@ def confirm(question: str) -> bool:
 @task
 def bootstrap(c):
     """Create the account-level resources once (state bucket, ECR repository, GitHub OIDC); idempotent."""
-    plan_file = str(project_root(c) / ".cache" / "bootstrap.tfplan")
-    (project_root(c) / ".cache").mkdir(exist_ok=True)
+    plan_file = str(cache_dir(c) / "bootstrap.tfplan")
     with Terraform(c, project_root(c) / "terraform" / "bootstrap") as tf:
         tf.init()
         if not tf.plan(out=plan_file) and not is_dry(c):
@@ -94,8 +101,7 @@ def bootstrap(c):
 def provision(c, env=None, plan_only=False, auto_approve=False):
     """Plan and apply an environment's Terraform, then cache its outputs for deploy."""
     env = resolve_env(c, env)
-    plan_file = str(project_root(c) / ".cache" / f"{env}.tfplan")
-    (project_root(c) / ".cache").mkdir(exist_ok=True)
+    plan_file = str(cache_dir(c) / f"{env}.tfplan")
     with Terraform(c, environment_dir(c, env)) as tf:
         init_env(c, tf, env)
         changes = tf.plan(out=plan_file)

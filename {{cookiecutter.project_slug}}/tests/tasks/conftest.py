@@ -100,11 +100,15 @@ def fake_kube():
     server.stop()
 
 
+# For tests that run real commands through invoke: invoke's Local runner leaves the child's pipes to
+# the garbage collector (a ResourceWarning, an error under this project's warning filter).
+def real_runs(test):
+    return pytest.mark.usefixtures("collect_pipes")(pytest.mark.filterwarnings("ignore::ResourceWarning")(test))
+
+
 @pytest.fixture
-def real_runs():
-    """For tests that run real commands through invoke: invoke's Local runner leaves the child's pipes
-    for the garbage collector (a ResourceWarning, an error under this project's warning filter), so
-    collect them here, inside the test, with that one warning ignored."""
+def collect_pipes():
+    """Collect leftover pipes inside the test that made them, not in a later one."""
     yield
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResourceWarning)

@@ -7,7 +7,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import commands, make_config
+from conftest import commands, make_config, real_runs
 from invoke import Context, Exit, MockContext, Result
 
 from tasks._terraform import Terraform, parse_outputs
@@ -123,7 +123,8 @@ FIXTURE = textwrap.dedent("""
 """)
 
 
-def test_real_terraform_init_plan_apply_output_destroy(project, tmp_path, monkeypatch, capfd, real_runs):
+@real_runs
+def test_real_terraform_init_plan_apply_output_destroy(project, tmp_path, monkeypatch, capfd):
     binary = shutil.which("terraform")
     if binary is None:
         pytest.skip("terraform is not on PATH: the real init/plan/apply/output/destroy run was not done")
