@@ -66,7 +66,7 @@ def database_url(admin_url, project):
 @pytest.fixture
 def db(database_url):
     """A direct autocommit connection to the app's database, to check what was really written."""
-    conn = psycopg2.connect(database_url)
+    conn = psycopg2.connect(database_url, application_name=harness.TEST_APPLICATION_NAME)
     conn.autocommit = True
     yield conn
     conn.close()

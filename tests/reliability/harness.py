@@ -30,6 +30,8 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg2
 import requests
 
+# The tests' own connections carry this name, so killing "the app's connections" spares them.
+TEST_APPLICATION_NAME = "reliability-tests"
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 VENV_ROOT = Path(os.environ.get("RELIABILITY_VENV_ROOT", Path(tempfile.gettempdir()) / "reliability-venvs"))
 

@@ -34,8 +34,8 @@ def terminate_app_connections(admin_url: str, database_url: str) -> int:
         with conn.cursor() as cur:
             cur.execute(
                 "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE datname = %s AND pid <> pg_backend_pid()",
-                (database,),
+                "WHERE datname = %s AND pid <> pg_backend_pid() AND application_name <> %s",
+                (database, harness.TEST_APPLICATION_NAME),
             )
             return cur.fetchone()[0]
     finally:

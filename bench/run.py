@@ -1,0 +1,319 @@
+"""Benchmark the generated service against bare Flask baselines, in one run, on this machine.
+
+    python bench/run.py [--duration 20] [--connections 64] [--json results.json]
+
+Renders the default project, installs it into its own venv, migrates a throw-away PostgreSQL
+database and serves the app with its own gunicorn.conf.py (APP_ENV=production, default LOG_LEVEL,
+so every request writes its JSON log line as in production). Two baselines are served by the same
+gunicorn, the same gunicorn.conf.py (so the same worker count, worker class and threads) and the same
+Flask and psycopg2 versions: a bare Flask hello route and a bare Flask + psycopg2 one-row SELECT.
+
+Each pair (baseline, then app) is driven at the same URL shape by wrk on loopback, one server at a
+time; the load generator shares the cores, so only ratios within one run mean anything. Then a load
+test drives the app with a mix of list/read/create for --load-duration seconds and reports each
+worker's resident memory before and after. Exits 1 when a target is missed or any request failed.
+
+Targets: liveness >= 0.90x bare Flask, one-row read >= 0.80x bare psycopg2, 0 errors at 64
+connections, worker RSS growth <= --rss-bound-mib during the load test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import secrets
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path[:0] = [str(REPO / "tests"), str(REPO / "tests" / "reliability")]
+
+import bakery  # noqa: E402
+import harness  # noqa: E402
+
+TARGETS = {"liveness": 0.90, "db read": 0.80}
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=20, help="seconds per measured run (default 20)")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of unmeasured load first (default 3)")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating baseline/app rounds (default 2)")
+    parser.add_argument("--connections", type=int, default=64, help="concurrent connections (default 64)")
+    parser.add_argument("--load-duration", type=int, default=30, help="seconds of the mixed load test")
+    parser.add_argument("--rss-bound-mib", type=float, default=20.0, help="allowed RSS growth per worker")
+    parser.add_argument("--json", type=Path, help="also write the results to this file")
+    args = parser.parse_args()
+    for name in ("duration", "rounds", "connections", "load_duration"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
+    return args
+
+
+# -- load drivers ----------------------------------------------------------------------------------
+
+
+def wrk(url: str, seconds: int, connections: int, script: Path, *script_args: str) -> dict:
+    """Run wrk and return its summary (requests, req/s, p50/p99 in ms, errors)."""
+    argv = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s", "-s", str(script), url]
+    if script_args:
+        argv += ["--", *script_args]
+    output = subprocess.run(argv, capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
+    line = next(line for line in output.splitlines() if line.startswith("BENCH-JSON "))
+    raw = json.loads(line.removeprefix("BENCH-JSON "))
+    return {
+        "requests": raw["requests"],
+        "rps": raw["requests"] / (raw["duration_us"] / 1e6),
+        "p50_ms": raw["p50_us"] / 1000,
+        "p99_ms": raw["p99_us"] / 1000,
+        "errors": sum(raw["errors"].values()),
+        "error_kinds": {k: v for k, v in raw["errors"].items() if v},
+    }
+
+
+def python_load(url: str, seconds: int, connections: int) -> dict:
+    """A keep-alive GET loop per connection in threads: the fallback when wrk is not installed.
+
+    Python's GIL makes the driver itself the bottleneck, so its ratios understate differences.
+    """
+    parts = urlsplit(url)
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def loop() -> None:
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        mine: list[float] = []
+        bad = 0
+        while time.monotonic() < deadline:
+            started = time.perf_counter()
+            try:
+                conn.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""))
+                response = conn.getresponse()
+                response.read()
+                if response.status >= 400:
+                    bad += 1
+            except (OSError, http.client.HTTPException):
+                bad += 1
+                conn.close()
+                conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+            mine.append(time.perf_counter() - started)
+        with lock:
+            latencies.extend(mine)
+            errors[0] += bad
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=loop) for _ in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    cuts = statistics.quantiles(latencies, n=100)
+    return {
+        "requests": len(latencies),
+        "rps": len(latencies) / elapsed,
+        "p50_ms": cuts[49] * 1000,
+        "p99_ms": cuts[98] * 1000,
+        "errors": errors[0],
+        "error_kinds": {},
+    }
+
+
+def drive(url: str, args: argparse.Namespace) -> dict:
+    """Warm the server up, then measure it at --connections for --duration seconds."""
+    if shutil.which("wrk"):
+        report = HERE / "wrk" / "report.lua"
+        wrk(url, args.warmup, args.connections, report)
+        return wrk(url, args.duration, args.connections, report)
+    python_load(url, args.warmup, args.connections)
+    return python_load(url, args.duration, args.connections)
+
+
+# -- servers -----------------------------------------------------------------------------------
+
+
+def baseline_server(project: harness.Project, module: str, **env: str) -> harness.Server:
+    """A baseline app under the project's own gunicorn, gunicorn.conf.py, Flask and psycopg2."""
+    return harness.Server(
+        argv=[
+            project.bin("gunicorn"),
+            "--config",
+            str(project.root / "gunicorn.conf.py"),
+            "--pythonpath",
+            str(HERE / "baselines"),
+            f"{module}:app",
+        ],
+        cwd=project.root,
+        env={**os.environ, "APP_ENV": "production", **env},
+    )
+
+
+def measure(name: str, server: harness.Server, path: str, args: argparse.Namespace) -> dict:
+    with server:
+        server.start(ready_path=path)
+        result = drive(server.url + path, args)
+    harness.log(
+        f"{name:<22} {result['rps']:8.0f} req/s  p50 {result['p50_ms']:6.2f} ms  "
+        f"p99 {result['p99_ms']:6.2f} ms  errors {result['errors']}"
+    )
+    return result
+
+
+def combine(samples: list[dict]) -> dict:
+    """One figure per run name: the median of each round's rate and percentiles, errors summed."""
+    return {
+        "requests": sum(s["requests"] for s in samples),
+        "rps": statistics.median(s["rps"] for s in samples),
+        "p50_ms": statistics.median(s["p50_ms"] for s in samples),
+        "p99_ms": statistics.median(s["p99_ms"] for s in samples),
+        "errors": sum(s["errors"] for s in samples),
+        "error_kinds": {k: sum(s["error_kinds"].get(k, 0) for s in samples) for s in samples for k in s["error_kinds"]},
+        "rounds_rps": [round(s["rps"]) for s in samples],
+    }
+
+
+def load_test(project: harness.Project, database_url: str, item_id: int, args: argparse.Namespace) -> dict:
+    """The app under a list/read/create mix; each worker's RSS after warm-up and at the end."""
+    if not shutil.which("wrk"):
+        return {"skipped": "wrk is not installed (apt-get install wrk); the mixed load test needs it"}
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write((HERE / "wrk" / "mixed.lua").read_text() + (HERE / "wrk" / "report.lua").read_text())
+    token = secrets.token_hex(4)
+    with harness.app_server(project, database_url, LOG_LEVEL="INFO") as server:
+        server.start()
+        wrk(server.url, args.warmup, args.connections, Path(script.name), f"warm{token}", str(item_id))
+        before = server.worker_rss()
+        result = wrk(server.url, args.load_duration, args.connections, Path(script.name), token, str(item_id))
+        after = server.worker_rss()
+    os.unlink(script.name)
+    mib = 1024 * 1024
+    growth = {pid: (after.get(pid, 0) - rss) / mib for pid, rss in before.items()}
+    result.update(
+        seconds=args.load_duration,
+        rss_before_mib={pid: round(rss / mib, 1) for pid, rss in before.items()},
+        rss_after_mib={pid: round(rss / mib, 1) for pid, rss in after.items()},
+        rss_growth_mib={pid: round(g, 1) for pid, g in growth.items()},
+        workers_replaced=sorted(set(before) ^ set(after)),
+    )
+    harness.log(
+        f"load test (list/read/create) {result['rps']:.0f} req/s  p99 {result['p99_ms']:.2f} ms  "
+        f"errors {result['errors']}  RSS growth per worker (MiB) {result['rss_growth_mib']}"
+    )
+    return result
+
+
+# -- main ----------------------------------------------------------------------------------------
+
+
+def main() -> int:
+    args = parse_args()
+    admin = harness.admin_url()
+    problem = harness.postgres_problem(admin)
+    if problem:
+        print(f"bench: {problem}; set RELIABILITY_ADMIN_URL or TEST_DATABASE_URL.", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    project = harness.install_project(bakery.render())
+    settings = harness.gunicorn_settings(project)
+    driver = "wrk" if shutil.which("wrk") else "python (wrk not installed: ratios are bounded by the driver)"
+    harness.log(
+        f"gunicorn settings: {settings}; driver: {driver}; {args.connections} connections, {args.duration}s per run"
+    )
+    results: dict[str, object] = {
+        "settings": settings,
+        "driver": driver,
+        "connections": args.connections,
+        "duration_s": args.duration,
+        "command": shlex.join(["python", "bench/run.py", *sys.argv[1:]]),
+    }
+    with harness.temporary_database(admin) as database_url:
+        harness.migrate(project, database_url)
+        with harness.app_server(project, database_url) as server:
+            server.start()
+            created = requests.post(server.url + "/api/v1/items", json={"name": "bench", "quantity": 1}, timeout=10)
+            created.raise_for_status()
+            item_id = created.json()["id"]
+        item_path = f"/api/v1/items/{item_id}"
+        db_env = {
+            "BASELINE_DATABASE_URL": database_url,
+            "BASELINE_QUERY": "SELECT id, name, description, quantity, created_at, updated_at FROM items WHERE id = %s",
+        }
+        app_env = {"LOG_LEVEL": "INFO"}  # the production default: one JSON log line per request
+        pairs = [
+            ("bare flask /livez", lambda: baseline_server(project, "hello"), "/livez"),
+            ("app /livez", lambda: harness.app_server(project, database_url, **app_env), "/livez"),
+            ("bare psycopg2 read", lambda: baseline_server(project, "dbread", **db_env), item_path),
+            ("app read", lambda: harness.app_server(project, database_url, **app_env), item_path),
+        ]
+        samples: dict[str, list[dict]] = {name: [] for name, _, _ in pairs}
+        # Baseline and app alternate, round after round, so drift in the machine's load hits both.
+        for round_number in range(1, args.rounds + 1):
+            harness.log(f"round {round_number}/{args.rounds}")
+            for name, make_server, path in pairs:
+                samples[name].append(measure(name, make_server(), path, args))
+        runs = {name: combine(runs) for name, runs in samples.items()}
+        results["runs"] = runs
+        results["load"] = load_test(project, database_url, item_id, args)
+
+    ratios = {
+        "liveness": runs["app /livez"]["rps"] / runs["bare flask /livez"]["rps"],
+        "db read": runs["app read"]["rps"] / runs["bare psycopg2 read"]["rps"],
+    }
+    results["ratios"] = {k: round(v, 3) for k, v in ratios.items()}
+    missed = [
+        f"{name} ratio {ratios[name]:.2f} < {target:.2f}" for name, target in TARGETS.items() if ratios[name] < target
+    ]
+    missed += [f"{name}: {run['errors']} errors {run['error_kinds']}" for name, run in runs.items() if run["errors"]]
+    load = results["load"]
+    if "errors" in load:
+        if load["errors"]:
+            missed.append(f"load test: {load['errors']} errors {load['error_kinds']}")
+        grown = {pid: g for pid, g in load["rss_growth_mib"].items() if g > args.rss_bound_mib}
+        if grown or load["workers_replaced"]:
+            missed.append(
+                f"load test: worker RSS grew beyond {args.rss_bound_mib} MiB {grown} "
+                f"or workers were replaced {load['workers_replaced']}"
+            )
+    results["missed"] = missed
+
+    print()
+    print(f"{'run':<22}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
+    for name, run in runs.items():
+        print(f"{name:<22}{run['rps']:>10.0f}{run['p50_ms']:>10.2f}{run['p99_ms']:>10.2f}{run['errors']:>8}")
+    for name, ratio in ratios.items():
+        print(f"ratio {name:<16}{ratio:>10.2f}   (target >= {TARGETS[name]:.2f})")
+    if "errors" in load:
+        print(
+            f"load test {args.connections} conns x {args.load_duration}s list/read/create: "
+            f"{load['requests']} requests, {load['rps']:.0f} req/s, p99 {load['p99_ms']:.2f} ms, "
+            f"errors {load['errors']}, worker RSS before {load['rss_before_mib']} after {load['rss_after_mib']} "
+            f"MiB (bound +{args.rss_bound_mib} MiB each)"
+        )
+    else:
+        print(f"load test skipped: {load['skipped']}")
+    print(
+        f"total {time.monotonic() - started:.0f}s; "
+        + ("all targets met" if not missed else "MISSED: " + "; ".join(missed))
+    )
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2, default=str))
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
