@@ -18,9 +18,7 @@ def _int_from_env(name: str, default: int, low: int, high: int) -> int:
 MAX_WORKERS = 8
 
 bind = f"0.0.0.0:{_int_from_env('PORT', 8000, 1, 65535)}"
-workers = _int_from_env(
-    "WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, MAX_WORKERS), 1, 64
-)
+workers = _int_from_env("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, MAX_WORKERS), 1, 64)
 # Threads let probes through while a slow request holds a worker; each has its own DB session.
 worker_class = "gthread"
 threads = _int_from_env("GUNICORN_THREADS", 4, 1, 64)
@@ -35,5 +33,5 @@ accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # The heartbeat file and the control socket must not need a writable root filesystem.
-worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108  (RAM, not a shared temp dir)
 control_socket_disable = True

@@ -10,7 +10,12 @@ from sqlalchemy import create_engine, pool
 from sqlalchemy.engine import URL, make_url
 
 from {{ cookiecutter.package_name }} import models  # noqa: F401  (registers the tables on the metadata)
-from {{ cookiecutter.package_name }}.config import ConfigError, ensure_sqlite_directory, load_settings
+from {{ cookiecutter.package_name }}.config import (
+    ConfigError,
+    ensure_sqlite_directory,
+    load_settings,
+    with_driver,
+)
 from {{ cookiecutter.package_name }}.db import Base
 
 config = context.config
@@ -24,7 +29,7 @@ def database_url() -> URL:
     """The URL given by the caller (the db-upgrade command, tests) or the app's configuration."""
     given = config.attributes.get("database_url")
     if given:
-        return make_url(given)
+        return with_driver(make_url(given))
     try:
         return load_settings(os.environ).database_url
     except ConfigError as error:
@@ -33,9 +38,7 @@ def database_url() -> URL:
 
 def run_offline() -> None:
     """Print the SQL instead of running it (`alembic upgrade head --sql`)."""
-    context.configure(
-        url=database_url(), target_metadata=target_metadata, literal_binds=True, render_as_batch=True
-    )
+    context.configure(url=database_url(), target_metadata=target_metadata, literal_binds=True, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
 

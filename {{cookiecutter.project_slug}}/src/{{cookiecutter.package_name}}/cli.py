@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from alembic import command
-from alembic.config import Config
 from flask import Flask
 
 from .db import Database
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 
 def alembic_config(database_url: str, ini_path: Path) -> Config:
     """An Alembic configuration that migrates `database_url` and leaves logging alone."""
+    from alembic.config import Config  # Imported on use: the web server never needs Alembic.
+
     if not ini_path.is_file():
-        raise click.ClickException(
-            f"{ini_path} does not exist; run from the project root or pass --config."
-        )
+        raise click.ClickException(f"{ini_path} does not exist; run from the project root or pass --config.")
     config = Config(str(ini_path))
     config.attributes["database_url"] = database_url
     config.attributes["configure_logging"] = False
@@ -40,6 +42,8 @@ def init_app(app: Flask) -> None:
     )
     def db_upgrade(revision: str, ini_path: Path) -> None:
         """Upgrade the database schema to REVISION (default: the newest)."""
+        from alembic import command
+
         url = Database.state(app).engine.url.render_as_string(hide_password=False)
         command.upgrade(alembic_config(url, ini_path), revision)
         click.echo(f"database upgraded to {revision}")

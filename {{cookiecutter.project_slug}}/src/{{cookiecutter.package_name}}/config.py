@@ -156,9 +156,7 @@ def load_settings(
     return settings
 
 
-def _database_url(
-    reader: _Reader, app_env: str, instance_path: Path, read_secret: SecretReader | None
-) -> URL:
+def _database_url(reader: _Reader, app_env: str, instance_path: Path, read_secret: SecretReader | None) -> URL:
     url_text = reader.text("DATABASE_URL")
     secret_id = reader.text("DATABASE_SECRET_ID")
     if url_text and secret_id:
@@ -171,9 +169,7 @@ def _database_url(
     elif app_env == "development":
         url = URL.create("sqlite", database=str(instance_path / "dev.sqlite3"))
     else:
-        reader.problems.append(
-            f"DATABASE_URL (or DATABASE_SECRET_ID) is required when APP_ENV is {app_env}."
-        )
+        reader.problems.append(f"DATABASE_URL (or DATABASE_SECRET_ID) is required when APP_ENV is {app_env}.")
         return URL.create("sqlite")
     if url.get_backend_name() == "sqlite" and app_env in DEPLOYED_ENVIRONMENTS:
         reader.problems.append(f"SQLite is not allowed when APP_ENV is {app_env}; use PostgreSQL.")
@@ -184,16 +180,21 @@ def _parse_url(reader: _Reader, text: str) -> URL:
     try:
         url = make_url(text)
     except ArgumentError:
-        reader.problems.append(
-            "DATABASE_URL is not a database URL; use postgresql://user:password@host:5432/name."
-        )
+        reader.problems.append("DATABASE_URL is not a database URL; use postgresql://user:password@host:5432/name.")
         return URL.create("sqlite")
-    if url.drivername == "postgres":  # The scheme many hosting tools print; SQLAlchemy wants this.
-        url = url.set(drivername="postgresql")
+    url = with_driver(url)
     if url.drivername not in DATABASE_DRIVERS:
-        reader.problems.append(
-            f"DATABASE_URL uses {url.drivername!r}; use one of {', '.join(DATABASE_DRIVERS)}."
-        )
+        reader.problems.append(f"DATABASE_URL uses {url.drivername!r}; use one of {', '.join(DATABASE_DRIVERS)}.")
+    return url
+
+
+def with_driver(url: URL) -> URL:
+    """Pin PostgreSQL URLs to psycopg2, the driver installed (SQLAlchemy 2.1 defaults to psycopg 3).
+
+    `postgres://`, the scheme many hosting tools print, is accepted as PostgreSQL too.
+    """
+    if url.drivername in ("postgres", "postgresql"):
+        return url.set(drivername="postgresql+psycopg2")
     return url
 
 

@@ -8,6 +8,7 @@ cluster) and honours `AWS_ENDPOINT_URL`, which the tests point at a local moto s
 from __future__ import annotations
 
 import json
+import os
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
@@ -18,7 +19,8 @@ from .config import ConfigError
 def read_database_secret(secret_id: str) -> tuple[str, str]:
     """Return (username, password) from the secret, or raise ConfigError saying what went wrong."""
     try:
-        client = boto3.client("secretsmanager")
+        # AWS_REGION is what EKS sets; boto3 itself only reads AWS_DEFAULT_REGION and its config.
+        client = boto3.client("secretsmanager", region_name=os.environ.get("AWS_REGION") or None)
         response = client.get_secret_value(SecretId=secret_id)
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "error")
@@ -29,9 +31,7 @@ def read_database_secret(secret_id: str) -> tuple[str, str]:
         document = json.loads(response.get("SecretString") or "")
         username, password = document["username"], document["password"]
     except (ValueError, KeyError, TypeError):
-        raise ConfigError(
-            f"DATABASE_SECRET_ID={secret_id!r} must hold JSON with 'username' and 'password'."
-        ) from None
+        raise ConfigError(f"DATABASE_SECRET_ID={secret_id!r} must hold JSON with 'username' and 'password'.") from None
     if not isinstance(username, str) or not isinstance(password, str):
         raise ConfigError(f"DATABASE_SECRET_ID={secret_id!r}: username and password must be strings.")
     return username, password

@@ -17,9 +17,7 @@ logger = logging.getLogger(__name__)
 class ApiError(Exception):
     """An error the API reports on purpose, with its HTTP status and a stable code."""
 
-    def __init__(
-        self, status: int, code: str, message: str, fields: dict[str, str] | None = None
-    ) -> None:
+    def __init__(self, status: int, code: str, message: str, fields: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
@@ -27,9 +25,7 @@ class ApiError(Exception):
         self.fields = fields
 
 
-def error_response(
-    status: int, code: str, message: str, fields: dict[str, str] | None = None
-) -> Response:
+def error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None) -> Response:
     """The JSON error body every handler returns."""
     body: dict[str, object] = {
         "code": code,
@@ -60,9 +56,7 @@ def _http_error(error: HTTPException) -> Response:
 
 def _database_unavailable(error: OperationalError | InterfaceError) -> Response:
     logger.warning("database unavailable: %s", type(error.orig).__name__)
-    response = error_response(
-        503, "database_unavailable", "The database is unavailable; retry shortly."
-    )
+    response = error_response(503, "database_unavailable", "The database is unavailable; retry shortly.")
     response.headers["Retry-After"] = "1"
     return response
 

@@ -28,9 +28,7 @@ class Item(Base):
     description: Mapped[str] = mapped_column(String(DESCRIPTION_MAX), default="")
     quantity: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON representation the API returns."""

@@ -23,7 +23,7 @@ from .config import SERVICE_NAME, Settings
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # An incoming id is kept only if it is short and harmless to log; otherwise a new one is made.
-REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:=-]{1,128}")
 REQUEST_LOGGER = f"{__package__}.request"
 
 # Attributes every LogRecord has; anything else was passed with `extra=` and is logged as a field.
@@ -44,9 +44,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        entry.update(
-            {key: value for key, value in vars(record).items() if key not in _RECORD_ATTRIBUTES}
-        )
+        entry.update({key: value for key, value in vars(record).items() if key not in _RECORD_ATTRIBUTES})
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)

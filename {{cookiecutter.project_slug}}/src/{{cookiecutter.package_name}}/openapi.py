@@ -15,9 +15,7 @@ blueprint = Blueprint("openapi", __name__)
 @cache
 def document() -> dict[str, Any]:
     """The OpenAPI document, read once from the package."""
-    loaded: dict[str, Any] = json.loads(
-        files(__package__).joinpath("openapi.json").read_text("utf-8")
-    )
+    loaded: dict[str, Any] = json.loads(files(__package__).joinpath("openapi.json").read_text("utf-8"))
     return loaded
 
 

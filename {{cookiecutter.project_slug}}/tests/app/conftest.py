@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from {{ cookiecutter.package_name }} import create_app
-from {{ cookiecutter.package_name }}.config import ENVIRONMENT_KEYS
+from {{ cookiecutter.package_name }}.config import ENVIRONMENT_KEYS, with_driver
 from {{ cookiecutter.package_name }}.db import Database
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -45,15 +45,16 @@ def migrate(url: str, revision: str = "head") -> None:
 def postgres_database(admin_url: str) -> Iterator[str]:
     """A new, uniquely named database on the server of `admin_url`, dropped afterwards."""
     name = f"test_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    server = with_driver(make_url(admin_url))
+    admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     try:
         with admin.connect() as connection:
             connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
     except OperationalError as error:
-        shown = make_url(admin_url).render_as_string(hide_password=True)
+        shown = server.render_as_string(hide_password=True)
         pytest.exit(f"TEST_DATABASE_URL={shown} is unreachable: {error.orig}", returncode=1)
     try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        yield server.set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as connection:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -113,6 +114,23 @@ def app(database_url: str) -> Iterator[Flask]:
     )
     yield app
     Database.state(app).engine.dispose()
+
+
+MakeApp = Callable[..., Flask]
+
+
+@pytest.fixture
+def make_app(database_url: str) -> Iterator[MakeApp]:
+    """Builds extra apps (test database unless overridden); their pools are closed afterwards."""
+    made: list[Flask] = []
+
+    def make(**overrides: object) -> Flask:
+        made.append(create_app({"APP_ENV": "test", "DATABASE_URL": database_url, **overrides}))
+        return made[-1]
+
+    yield make
+    for made_app in made:
+        Database.state(made_app).engine.dispose()
 
 
 @pytest.fixture

@@ -1,0 +1,156 @@
+"""The items API: create, read, list with pagination, update, delete, and every error path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from {{ cookiecutter.package_name }}.models import Item
+
+ITEMS = "/api/v1/items"
+
+
+def create(client: FlaskClient, **fields: Any) -> dict[str, Any]:
+    response = client.post(ITEMS, json={"name": "widget", **fields})
+    assert response.status_code == 201, response.json
+    body: dict[str, Any] = response.get_json()
+    return body
+
+
+def test_create_returns_the_item_and_its_location(client: FlaskClient, db: Session) -> None:
+    response = client.post(ITEMS, json={"name": "  widget ", "description": "blue", "quantity": 3})
+    assert response.status_code == 201
+    body = response.get_json()
+    assert response.headers["Location"] == f"{ITEMS}/{body['id']}"
+    assert {k: body[k] for k in ("name", "description", "quantity")} == {
+        "name": "widget",
+        "description": "blue",
+        "quantity": 3,
+    }
+    assert body["created_at"].endswith("+00:00")
+    stored = db.scalars(select(Item)).one()
+    assert (stored.id, stored.name) == (body["id"], "widget")
+
+
+def test_get_returns_the_item(client: FlaskClient) -> None:
+    created = create(client)
+    response = client.get(f"{ITEMS}/{created['id']}")
+    assert response.status_code == 200
+    assert response.get_json() == created
+
+
+def test_list_pages_through_items_in_order(client: FlaskClient) -> None:
+    ids = [create(client, name=f"item-{n}")["id"] for n in range(5)]
+    first = client.get(f"{ITEMS}?limit=2").get_json()
+    assert [item["id"] for item in first["items"]] == ids[:2]
+    assert (first["limit"], first["offset"], first["next_offset"]) == (2, 0, 2)
+    last = client.get(f"{ITEMS}?limit=2&offset=4").get_json()
+    assert [item["id"] for item in last["items"]] == ids[4:]
+    assert last["next_offset"] is None
+
+
+def test_list_is_empty_in_a_fresh_test(client: FlaskClient) -> None:
+    # Items created by other tests were rolled back.
+    assert client.get(ITEMS).get_json() == {
+        "items": [],
+        "limit": 20,
+        "offset": 0,
+        "next_offset": None,
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("limit=0", "limit"), ("limit=101", "limit"), ("limit=x", "limit"), ("offset=-1", "offset")],
+)
+def test_list_rejects_out_of_bounds_paging(client: FlaskClient, query: str, field: str) -> None:
+    response = client.get(f"{ITEMS}?{query}")
+    assert response.status_code == 422
+    assert list(response.get_json()["error"]["fields"]) == [field]
+
+
+def test_patch_changes_only_the_given_fields(client: FlaskClient) -> None:
+    created = create(client, description="old", quantity=1)
+    response = client.patch(f"{ITEMS}/{created['id']}", json={"quantity": 7})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert (body["name"], body["description"], body["quantity"]) == ("widget", "old", 7)
+
+
+def test_delete_removes_the_item(client: FlaskClient) -> None:
+    created = create(client)
+    assert client.delete(f"{ITEMS}/{created['id']}").status_code == 204
+    assert client.get(f"{ITEMS}/{created['id']}").status_code == 404
+
+
+@pytest.mark.parametrize("method", ["get", "patch", "delete"])
+def test_missing_item_is_404(client: FlaskClient, method: str) -> None:
+    response = getattr(client, method)(f"{ITEMS}/999999", json={})
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"
+
+
+def test_duplicate_name_is_409_on_create(client: FlaskClient) -> None:
+    create(client)
+    response = client.post(ITEMS, json={"name": "widget"})
+    assert response.status_code == 409
+    assert response.get_json()["error"]["fields"] == {"name": "is already used"}
+    # The failed insert left the session usable.
+    assert len(client.get(ITEMS).get_json()["items"]) == 1
+
+
+def test_duplicate_name_is_409_on_update(client: FlaskClient) -> None:
+    create(client)
+    other = create(client, name="gadget")
+    response = client.patch(f"{ITEMS}/{other['id']}", json={"name": "widget"})
+    assert response.status_code == 409
+
+
+@pytest.mark.parametrize(
+    ("payload", "fields"),
+    [
+        ({}, {"name": "is required"}),
+        ({"name": ""}, {"name": "must be a string of 1 to 100 characters"}),
+        ({"name": "x" * 101}, {"name": "must be a string of 1 to 100 characters"}),
+        ({"name": 5}, {"name": "must be a string of 1 to 100 characters"}),
+        ({"name": "a", "description": 1}, {"description": "must be a string of at most 1000 characters"}),
+        ({"name": "a", "quantity": -1}, {"quantity": "must be a whole number from 0 to 1000000000"}),
+        ({"name": "a", "quantity": True}, {"quantity": "must be a whole number from 0 to 1000000000"}),
+        ({"name": "a", "quantity": 1.5}, {"quantity": "must be a whole number from 0 to 1000000000"}),
+        ({"name": "a", "colour": "red"}, {"colour": "is not a field of an item"}),
+    ],
+)
+def test_invalid_fields_are_422_naming_the_field(
+    client: FlaskClient, payload: dict[str, Any], fields: dict[str, str]
+) -> None:
+    response = client.post(ITEMS, json=payload)
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert (error["code"], error["fields"]) == ("validation_failed", fields)
+
+
+def test_patch_validates_fields(client: FlaskClient) -> None:
+    created = create(client)
+    response = client.patch(f"{ITEMS}/{created['id']}", json={"name": ""})
+    assert response.status_code == 422
+    assert list(response.get_json()["error"]["fields"]) == ["name"]
+
+
+@pytest.mark.parametrize("method", ["post", "patch"])
+def test_wrong_content_type_is_415(client: FlaskClient, method: str) -> None:
+    created = create(client)
+    url = ITEMS if method == "post" else f"{ITEMS}/{created['id']}"
+    response = getattr(client, method)(url, data="name=x", content_type="text/plain")
+    assert response.status_code == 415
+    assert response.get_json()["error"]["code"] == "unsupported_media_type"
+
+
+@pytest.mark.parametrize("body", ["{not json", "[1, 2]", "null"])
+def test_body_that_is_not_a_json_object_is_400(client: FlaskClient, body: str) -> None:
+    response = client.post(ITEMS, data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["message"] == "The body must be a JSON object."

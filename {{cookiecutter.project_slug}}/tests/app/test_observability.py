@@ -1,0 +1,87 @@
+"""One JSON line per request that is also a CloudWatch EMF record; request ids."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from {{ cookiecutter.package_name }}.config import SERVICE_NAME
+from {{ cookiecutter.package_name }}.observability import JsonFormatter
+
+
+def request_lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    return [line for line in lines if line["message"] == "request"]
+
+
+def test_each_request_writes_one_json_line(client: FlaskClient, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    response = client.get("/livez?verbose=1")
+    [line] = request_lines(capsys)
+    assert line["method"] == "GET"
+    assert line["path"] == "/livez"
+    assert line["status"] == 200
+    assert line["request_id"] == response.headers["X-Request-ID"]
+    assert isinstance(line["duration_ms"], float)
+    assert line["level"] == "INFO"
+
+
+def test_request_line_is_a_valid_emf_record(client: FlaskClient, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    client.get("/api/v1/items/424242")
+    [line] = request_lines(capsys)
+    [directive] = line["_aws"]["CloudWatchMetrics"]
+    assert directive["Namespace"] == SERVICE_NAME
+    assert isinstance(line["_aws"]["Timestamp"], int)
+    for dimension_set in directive["Dimensions"]:
+        for dimension in dimension_set:
+            assert isinstance(line[dimension], str)
+    assert (line["Service"], line["Environment"]) == (SERVICE_NAME, "test")
+    for metric in directive["Metrics"]:
+        assert isinstance(line[metric["Name"]], int | float)
+        assert metric["Unit"] in {"Milliseconds", "Count"}
+    assert (line["Requests"], line["ClientErrors"], line["Errors"]) == (1, 1, 0)
+    assert line["Latency"] == line["duration_ms"]
+
+
+@pytest.mark.parametrize("incoming", ["abc-123", "Root=1-5759e988-bd862e3fe1be46a994272793"])
+def test_sane_incoming_request_id_is_echoed(client: FlaskClient, incoming: str) -> None:
+    response = client.get("/livez", headers={"X-Request-ID": incoming})
+    assert response.headers["X-Request-ID"] == incoming
+
+
+@pytest.mark.parametrize("incoming", ["", "x" * 129, "has space", "new\\nline", "<script>"])
+def test_unsafe_incoming_request_id_is_replaced(client: FlaskClient, incoming: str) -> None:
+    response = client.get("/livez", headers={"X-Request-ID": incoming})
+    generated = response.headers["X-Request-ID"]
+    assert generated != incoming
+    assert len(generated) == 32
+
+
+def test_request_lines_survive_a_quiet_log_level(database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from {{ cookiecutter.package_name }} import create_app
+    from {{ cookiecutter.package_name }}.db import Database
+
+    app = create_app({"APP_ENV": "test", "DATABASE_URL": database_url, "LOG_LEVEL": "ERROR"})
+    capsys.readouterr()
+    app.test_client().get("/livez")
+    assert len(request_lines(capsys)) == 1
+    Database.state(app).engine.dispose()
+
+
+def test_formatter_keeps_extra_fields_and_exceptions() -> None:
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed %s", ("here",), None)
+        import sys
+
+        record.exc_info = sys.exc_info()
+    record.order_id = 7
+    entry = json.loads(JsonFormatter().format(record))
+    assert (entry["message"], entry["order_id"], entry["level"]) == ("failed here", 7, "ERROR")
+    assert "ValueError: boom" in entry["exception"]
