@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 SEED = int(os.environ.get("RELIABILITY_SEED", "20261126"))
-MAX_EXAMPLES = int(os.environ.get("RELIABILITY_MAX_EXAMPLES", "150"))
+MAX_EXAMPLES = int(os.environ.get("RELIABILITY_MAX_EXAMPLES", "300"))
 MIN_REQUESTS = 1000
 
 
