@@ -134,7 +134,7 @@ class Kube:
 
             def refresh(conf):
                 if time.monotonic() - issued[0] > refresh_after:
-                    conf.api_key["authorization"] = "Bearer " + token_source()
+                    conf.api_key["BearerToken"] = "Bearer " + token_source()  # where the loader put it
                     issued[0] = time.monotonic()
 
             configuration.refresh_api_key_hook = refresh

@@ -123,8 +123,11 @@ def connect(c: Context, env: str, outputs: dict) -> Kube:
     return Kube(_aws.cluster_kubeconfig(session, cluster), token_source=lambda: _aws.eks_token(session, cluster))
 
 
-def wait_for(what: str, poll, timeout: float, interval: float) -> str:
-    """Poll ``poll() -> (state, line)`` until the state is final, printing each new line."""
+def wait_for(what: str, poll, timeout: float, interval: float) -> tuple[str, str]:
+    """Poll ``poll() -> (state, line)`` until the state is final, printing each new line.
+
+    Returns the final state (or ``timed out``) and the last line.
+    """
     deadline, last = time.monotonic() + timeout, None
     while True:
         state, line = poll()
@@ -132,9 +135,9 @@ def wait_for(what: str, poll, timeout: float, interval: float) -> str:
             print(f"  {what}: {line}", flush=True)
             last = line
         if state != "progressing":
-            return state
+            return state, line
         if time.monotonic() > deadline:
-            return "timeout"
+            return "timed out", f"not finished after {timeout:.0f}s: {line}"
         time.sleep(interval)
 
 
@@ -153,7 +156,7 @@ def run_migration(c: Context, kube: Kube, docs: list[dict]) -> None:
         state = job_state(kube.get(path) or {})
         return ("progressing" if state == "running" else state), state
 
-    outcome = wait_for("migration", poll, c.config.deploy.job_timeout, c.config.deploy.poll_interval)
+    outcome, _ = wait_for("migration", poll, c.config.deploy.job_timeout, c.config.deploy.poll_interval)
     if outcome != "succeeded":
         print_job_logs(kube, namespace, job_name)
         raise Exit(f"Migration job {job_name} {outcome}; the running version was left untouched.")
@@ -175,10 +178,10 @@ def roll_out(c: Context, kube: Kube, docs: list[dict]) -> str | None:
     for obj in apply_order(docs):
         kube.apply(obj)
     path = f"/apis/apps/v1/namespaces/{namespace}/deployments/{name}"
-    outcome = wait_for("rollout", lambda: rollout_state(kube.get(path) or {"metadata": {}}),
-                       c.config.deploy.rollout_timeout, c.config.deploy.poll_interval)
+    outcome, line = wait_for("rollout", lambda: rollout_state(kube.get(path) or {"metadata": {}}),
+                             c.config.deploy.rollout_timeout, c.config.deploy.poll_interval)
     if outcome != "done":
-        return f"the rollout {outcome}"
+        return f"the rollout {outcome}: {line}"
     try:
         kube.request("GET", service_proxy_path(find(docs, "Service", name), "/readyz"), raw=True)
     except KubeError as error:
@@ -270,10 +273,10 @@ def rollback(c, env=None):
         raise Exit(f"Deployment {name} has no earlier revision to roll back to.")
     print(f"Rolled {name} back to revision {revision}; waiting for it …")
     path = f"/apis/apps/v1/namespaces/{namespace}/deployments/{name}"
-    outcome = wait_for("rollout", lambda: rollout_state(kube.get(path)), c.config.deploy.rollout_timeout,
-                       c.config.deploy.poll_interval)
+    outcome, line = wait_for("rollout", lambda: rollout_state(kube.get(path)), c.config.deploy.rollout_timeout,
+                             c.config.deploy.poll_interval)
     if outcome != "done":
-        raise Exit(f"The rollback to revision {revision} {outcome}; see `invoke status --env {env}`.")
+        raise Exit(f"The rollback to revision {revision} {outcome}: {line}; see `invoke status --env {env}`.")
 
 
 @task(help={"env": "Environment to report on."})

@@ -27,7 +27,9 @@ FAST = {"job_timeout": 5, "rollout_timeout": 5, "delete_timeout": 5, "poll_inter
 
 def make_config(root: Path, dry: bool = False) -> Config:
     """The tasks' own configuration (ns.configure), pointed at ``root``, with fast timeouts."""
-    config = Config(overrides={"project": {"root": str(root)}, "run": {"dry": dry}, "deploy": FAST})
+    # in_stream False: pytest owns stdin, so real commands must not read it.
+    config = Config(overrides={"project": {"root": str(root)}, "run": {"dry": dry, "in_stream": False},
+                               "deploy": FAST})
     config.load_collection(tasks.ns.configuration())
     return config
 

@@ -55,7 +55,7 @@ class FakeKube:
         self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
 
     def start(self) -> None:
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
 
     def stop(self) -> None:
         self.server.shutdown()

@@ -136,9 +136,7 @@ def test_real_terraform_init_plan_apply_output_destroy(project, tmp_path, monkey
     workdir.mkdir()
     (workdir / "main.tf").write_text(FIXTURE)
     plan_file = str(tmp_path / "fixture.tfplan")
-    config = make_config(project)
-    config.run.in_stream = False  # pytest owns stdin
-    context = Context(config=config)
+    context = Context(config=make_config(project))
     with Terraform(context, workdir) as tf:
         tf.init()
         assert tf.plan(plan_file, variables={"greeting": "from-a-var-file"}) is True
