@@ -1,7 +1,7 @@
 """boto3 helpers: one session per region, ECR login data, EKS bearer tokens, missing credentials.
 
 boto3 honours ``AWS_ENDPOINT_URL`` (the tests point it at moto's server), so nothing here knows
-about tests.
+about tests. boto3 is imported on first use so `invoke --list` stays quick.
 """
 
 from __future__ import annotations
@@ -9,23 +9,28 @@ from __future__ import annotations
 import base64
 import time
 from contextlib import contextmanager
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
-import boto3
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 from invoke import Exit
+
+if TYPE_CHECKING:
+    import boto3
 
 EKS_TOKEN_PREFIX = "k8s-aws-v1."
 EKS_CLUSTER_HEADER = "x-k8s-aws-id"
 
 
 def session(region: str) -> boto3.session.Session:
+    import boto3
+
     return boto3.session.Session(region_name=region)
 
 
 @contextmanager
 def aws_errors(doing: str) -> Iterator[None]:
     """Turn AWS failures into one sentence that says what was being done."""
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
+
     try:
         yield
     except NoCredentialsError:

@@ -11,7 +11,6 @@ import json
 import time
 from typing import Callable
 
-import kubernetes
 from invoke import Exit
 
 FIELD_MANAGER = "invoke-deploy"
@@ -127,6 +126,8 @@ class Kube:
 
     def __init__(self, kubeconfig: dict, token_source: Callable[[], str] | None = None,
                  refresh_after: float = 600.0) -> None:
+        import kubernetes  # on first use: it is slow to import and `invoke --list` does not need it
+
         configuration = kubernetes.client.Configuration()
         kubernetes.config.load_kube_config_from_dict(kubeconfig, client_configuration=configuration)
         if token_source is not None:

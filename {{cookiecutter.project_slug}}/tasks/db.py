@@ -7,9 +7,8 @@ from urllib.parse import quote
 
 from invoke import Exit, task
 
-from . import _aws
+from . import _aws, k8s
 from .env import is_dry, resolve_env
-from .k8s import connect, names, parse_image, render, run_migration
 from .terraform import load_outputs, output_value
 
 
@@ -28,18 +27,18 @@ def migrate(c, env=None, image=None):
     env = resolve_env(c, env)
     outputs = load_outputs(c, env)
     repository = output_value(outputs, "ecr_repository_url", env, is_dry(c))
-    kube = None if is_dry(c) else connect(c, env, outputs)
+    kube = None if is_dry(c) else k8s.connect(c, env, outputs)
     if image is None:
-        namespace, name, _ = names(c)
+        namespace, name, _ = k8s.names(c)
         deployment = kube.get(f"/apis/apps/v1/namespaces/{namespace}/deployments/{name}") if kube else None
         if deployment is None and not is_dry(c):
             raise Exit(f"Nothing is deployed in {env} yet: pass --image sha256:… or run `invoke deploy`.")
         image = deployment["spec"]["template"]["spec"]["containers"][0]["image"] if deployment else None
-    docs = render(c, env, parse_image(repository, image) if image else (repository, "<current digest>"), outputs)
+    docs = k8s.render(c, env, k8s.parse_image(repository, image) if image else (repository, "<current digest>"), outputs)
     if kube is None:
-        print(f"Would replace and run Job {names(c)[2]} in {env} and wait for it.")
+        print(f"Would replace and run Job {k8s.names(c)[2]} in {env} and wait for it.")
         return
-    run_migration(c, kube, docs)
+    k8s.run_migration(c, kube, docs)
     print(f"Migrations of {env} are at head.")
 
 
