@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import base64
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from invoke import Exit
 
 if TYPE_CHECKING:
     import boto3
 
-EKS_TOKEN_PREFIX = "k8s-aws-v1."
+EKS_TOKEN_PREFIX = "k8s-aws-v1."  # noqa: S105  (a token format prefix, not a secret)
 EKS_CLUSTER_HEADER = "x-k8s-aws-id"
 
 
@@ -34,8 +35,9 @@ def aws_errors(doing: str) -> Iterator[None]:
     try:
         yield
     except NoCredentialsError:
-        raise Exit(f"No AWS credentials while {doing}: run `aws sso login` or export AWS_PROFILE, "
-                   "then `invoke doctor`.") from None
+        raise Exit(
+            f"No AWS credentials while {doing}: run `aws sso login` or export AWS_PROFILE, then `invoke doctor`."
+        ) from None
     except NoRegionError:
         raise Exit(f"No AWS region while {doing}: set project.region in invoke.yaml or AWS_REGION.") from None
     except ClientError as error:
@@ -75,10 +77,15 @@ def kubeconfig(cluster: dict, token: str) -> dict:
     return {
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [{"name": name, "cluster": {
-            "server": cluster["endpoint"],
-            "certificate-authority-data": cluster["certificateAuthority"]["data"],
-        }}],
+        "clusters": [
+            {
+                "name": name,
+                "cluster": {
+                    "server": cluster["endpoint"],
+                    "certificate-authority-data": cluster["certificateAuthority"]["data"],
+                },
+            }
+        ],
         "users": [{"name": name, "user": {"token": token}}],
         "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
         "current-context": name,
@@ -102,14 +109,17 @@ def caller_identity(sess: boto3.session.Session) -> dict:
         return sess.client("sts").get_caller_identity()
 
 
-def insights_tail(sess: boto3.session.Session, group: str, minutes: int, limit: int,
-                  poll_interval: float = 1.0, timeout: float = 60.0) -> list[str]:
+def insights_tail(
+    sess: boto3.session.Session, group: str, minutes: int, limit: int, poll_interval: float = 1.0, timeout: float = 60.0
+) -> list[str]:
     """The newest ``limit`` messages of the last ``minutes`` in a log group, oldest first (Logs Insights)."""
     logs = sess.client("logs")
     with aws_errors(f"querying log group {group}"):
         end = int(time.time())
         query_id = logs.start_query(
-            logGroupName=group, startTime=end - minutes * 60, endTime=end,
+            logGroupName=group,
+            startTime=end - minutes * 60,
+            endTime=end,
             queryString=f"fields @timestamp, @message | sort @timestamp desc | limit {limit}",
         )["queryId"]
         deadline = time.monotonic() + timeout

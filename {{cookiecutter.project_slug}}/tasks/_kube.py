@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from invoke import Exit
 
@@ -44,6 +44,7 @@ class KubeError(Exception):
 
 
 # -- pure decisions ------------------------------------------------------------------------------
+
 
 def collection_path(api_version: str, kind: str, namespace: str | None) -> str:
     """``/api/v1/namespaces/NS/services`` style path of a kind's collection."""
@@ -121,11 +122,13 @@ def container_images(deployment: dict) -> list[str]:
 
 # -- the client ----------------------------------------------------------------------------------
 
+
 class Kube:
     """A few verbs over one API server, from a kubeconfig dict (token refreshed by ``token_source``)."""
 
-    def __init__(self, kubeconfig: dict, token_source: Callable[[], str] | None = None,
-                 refresh_after: float = 600.0) -> None:
+    def __init__(
+        self, kubeconfig: dict, token_source: Callable[[], str] | None = None, refresh_after: float = 600.0
+    ) -> None:
         import kubernetes  # on first use: it is slow to import and `invoke --list` does not need it
 
         configuration = kubernetes.client.Configuration()
@@ -141,10 +144,21 @@ class Kube:
             configuration.refresh_api_key_hook = refresh
         self.client = kubernetes.client.ApiClient(configuration)
 
-    def request(self, method: str, path: str, body: object = None, query: list | None = None,
-                content_type: str = "application/json", raw: bool = False):
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: object = None,
+        query: list | None = None,
+        content_type: str = "application/json",
+        raw: bool = False,
+    ):
         serialized = self.client.param_serialize(
-            method, path, query_params=query or [], body=body, auth_settings=["BearerToken"],
+            method,
+            path,
+            query_params=query or [],
+            body=body,
+            auth_settings=["BearerToken"],
             header_params={"Content-Type": content_type, "Accept": "application/json"},
         )
         try:
@@ -173,9 +187,13 @@ class Kube:
 
     def apply(self, obj: dict) -> dict:
         """Server-side apply, taking ownership of conflicting fields (this tool is the source of truth)."""
-        return self.request("PATCH", object_path(obj), body=json.dumps(obj),
-                            query=[("fieldManager", FIELD_MANAGER), ("force", "true")],
-                            content_type="application/apply-patch+yaml")
+        return self.request(
+            "PATCH",
+            object_path(obj),
+            body=json.dumps(obj),
+            query=[("fieldManager", FIELD_MANAGER), ("force", "true")],
+            content_type="application/apply-patch+yaml",
+        )
 
     def delete(self, path: str) -> bool:
         """Delete (pods too); False when it was already gone."""

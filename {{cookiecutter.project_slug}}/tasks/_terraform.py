@@ -52,8 +52,12 @@ class Terraform(_LibraryTerraform):
 
     def plan_argv(self, out: str, variables: dict[str, object] | None = None, destroy: bool = False) -> list[str]:
         return self.argv(
-            "plan", input=False, detailed_exitcode=IsFlagged, out=out,
-            destroy=IsFlagged if destroy else None, var=variables or None,
+            "plan",
+            input=False,
+            detailed_exitcode=IsFlagged,
+            out=out,
+            destroy=IsFlagged if destroy else None,
+            var=variables or None,
         )
 
     def apply_argv(self, plan_file: str | None = None) -> list[str]:
@@ -76,15 +80,19 @@ class Terraform(_LibraryTerraform):
     def _run(self, argv: list[str], ok: tuple[int, ...] = (0,), **run_options: object) -> Result:
         dry = bool(self.c.config.run.dry)
         if not dry and shutil.which(self.terraform_bin_path) is None:
-            raise Exit(f"{self.terraform_bin_path} is not on PATH: install Terraform 1.9 or newer "
-                       "(https://developer.hashicorp.com/terraform/install), then run `invoke doctor`.")
+            raise Exit(
+                f"{self.terraform_bin_path} is not on PATH: install Terraform 1.9 or newer "
+                "(https://developer.hashicorp.com/terraform/install), then run `invoke doctor`."
+            )
         try:
             result = self.c.run(shlex.join(argv), warn=True, **run_options)
         finally:
             self.temp_var_files.clean_up()
         if result.exited not in ok:
-            raise Exit(f"`terraform {argv[2]}` failed in {self.working_dir} (exit code {result.exited}); "
-                       "Terraform's own message is above.")
+            raise Exit(
+                f"`terraform {argv[2]}` failed in {self.working_dir} (exit code {result.exited}); "
+                "Terraform's own message is above."
+            )
         return result
 
     def init(self, backend_config: dict[str, str] | None = None) -> None:

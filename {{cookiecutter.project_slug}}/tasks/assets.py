@@ -19,9 +19,19 @@ PREFIX = "static/"  # CloudFront sends /static/* to the bucket with the path unc
 FINGERPRINT = re.compile(r"\.[0-9a-f]{8,}\.[A-Za-z0-9]+$")
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "public, max-age=300, must-revalidate"
-TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml",
-         ".json": "application/json", ".map": "application/json", ".webmanifest": "application/manifest+json",
-         ".woff2": "font/woff2", ".woff": "font/woff", ".ico": "image/x-icon", ".txt": "text/plain"}
+TYPES = {
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".css": "text/css",
+    ".svg": "image/svg+xml",
+    ".json": "application/json",
+    ".map": "application/json",
+    ".webmanifest": "application/manifest+json",
+    ".woff2": "font/woff2",
+    ".woff": "font/woff",
+    ".ico": "image/x-icon",
+    ".txt": "text/plain",
+}
 TEXT = ("text/", "application/json", "application/manifest+json", "image/svg+xml")
 MAX_INVALIDATION_PATHS = 15
 
@@ -41,7 +51,10 @@ def local_files(static_dir: Path) -> dict[str, tuple[Path, str]]:
     for path in sorted(static_dir.rglob("*")):
         relative = path.relative_to(static_dir)
         if path.is_file() and not any(part.startswith(".") for part in relative.parts):
-            files[PREFIX + relative.as_posix()] = (path, hashlib.md5(path.read_bytes()).hexdigest())
+            files[PREFIX + relative.as_posix()] = (
+                path,
+                hashlib.md5(path.read_bytes(), usedforsecurity=False).hexdigest(),
+            )
     return files
 
 
@@ -75,17 +88,26 @@ def publish_files(c: Context, session, bucket: str, distribution: str, static_di
         print(f"{'Would upload' if is_dry(c) else 'Uploading'} {key} ({content_type(key)}; {cache_control(key)})")
         if not is_dry(c):
             with _aws.aws_errors(f"uploading {key}"):
-                s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes(),
-                              ContentType=content_type(key), CacheControl=cache_control(key))
+                s3.put_object(
+                    Bucket=bucket,
+                    Key=key,
+                    Body=path.read_bytes(),
+                    ContentType=content_type(key),
+                    CacheControl=cache_control(key),
+                )
     print(f"{len(local) - len(todo)} unchanged, {len(todo)} {'to upload' if is_dry(c) else 'uploaded'}.")
     paths = invalidation_paths(todo)
     if distribution and paths:
         print(f"{'Would invalidate' if is_dry(c) else 'Invalidating'} on CloudFront {distribution}: {' '.join(paths)}")
         if not is_dry(c):
             with _aws.aws_errors(f"invalidating CloudFront {distribution}"):
-                session.client("cloudfront").create_invalidation(DistributionId=distribution, InvalidationBatch={
-                    "Paths": {"Quantity": len(paths), "Items": paths}, "CallerReference": f"invoke-{time.time_ns()}",
-                })
+                session.client("cloudfront").create_invalidation(
+                    DistributionId=distribution,
+                    InvalidationBatch={
+                        "Paths": {"Quantity": len(paths), "Items": paths},
+                        "CallerReference": f"invoke-{time.time_ns()}",
+                    },
+                )
     return todo
 
 

@@ -18,10 +18,12 @@ def database_url(host: str, port: str, name: str, secret: dict, reveal: bool = F
     return f"postgresql://{quote(secret['username'], safe='')}:{password}@{host}:{port}/{name}"
 
 
-@task(help={
-    "env": "Environment whose database to migrate.",
-    "image": "Image digest to migrate with (default: the image the deployment runs now).",
-})
+@task(
+    help={
+        "env": "Environment whose database to migrate.",
+        "image": "Image digest to migrate with (default: the image the deployment runs now).",
+    }
+)
 def migrate(c, env=None, image=None):
     """Run `alembic upgrade head` in the cluster as the migration Job and wait for it."""
     env = resolve_env(c, env)
@@ -34,7 +36,9 @@ def migrate(c, env=None, image=None):
         if deployment is None and not is_dry(c):
             raise Exit(f"Nothing is deployed in {env} yet: pass --image sha256:… or run `invoke deploy`.")
         image = deployment["spec"]["template"]["spec"]["containers"][0]["image"] if deployment else None
-    docs = k8s.render(c, env, k8s.parse_image(repository, image) if image else (repository, "<current digest>"), outputs)
+    docs = k8s.render(
+        c, env, k8s.parse_image(repository, image) if image else (repository, "<current digest>"), outputs
+    )
     if kube is None:
         print(f"Would replace and run Job {k8s.names(c)[2]} in {env} and wait for it.")
         return
@@ -49,5 +53,12 @@ def url(c, env=None, reveal=False):
     outputs = load_outputs(c, env)
     secret_id = output_value(outputs, "database_secret_arn", env, dry=False)
     secret = json.loads(_aws.read_secret(_aws.session(c.config.project.region), secret_id))
-    print(database_url(output_value(outputs, "database_host", env, dry=False), "5432",
-                       output_value(outputs, "database_name", env, dry=False), secret, reveal))
+    print(
+        database_url(
+            output_value(outputs, "database_host", env, dry=False),
+            "5432",
+            output_value(outputs, "database_name", env, dry=False),
+            secret,
+            reveal,
+        )
+    )

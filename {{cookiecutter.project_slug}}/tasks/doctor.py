@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Callable
+from collections.abc import Callable
 
 from invoke import Context, Exit, task
 
@@ -51,8 +51,9 @@ def identity_check(identity: dict, account_id: str) -> tuple[bool, str]:
 def rows(checks: dict[str, tuple[bool, str]]) -> list[tuple[str, str, str, str]]:
     """The doctor table: check, ok/MISSING, detail, how to fix (only when missing)."""
     header = [("CHECK", "STATUS", "DETAIL", "HOW TO FIX")]
-    return header + [(name, "ok" if ok else "MISSING", detail, "" if ok else FIXES[name])
-                     for name, (ok, detail) in checks.items()]
+    return header + [
+        (name, "ok" if ok else "MISSING", detail, "" if ok else FIXES[name]) for name, (ok, detail) in checks.items()
+    ]
 
 
 def aws_checks(c: Context) -> dict[str, tuple[bool, str]]:
@@ -61,8 +62,7 @@ def aws_checks(c: Context) -> dict[str, tuple[bool, str]]:
     try:
         identity = identity_check(_aws.caller_identity(session), p.account_id)
     except Exit as error:
-        return {"aws credentials": (False, error.message),
-                "state backend": (False, "unknown without AWS credentials")}
+        return {"aws credentials": (False, error.message), "state backend": (False, "unknown without AWS credentials")}
     bucket = backend_config(p.slug, p.account_id, p.region, "-")["bucket"]
     try:
         with _aws.aws_errors(f"reading s3://{bucket}"):

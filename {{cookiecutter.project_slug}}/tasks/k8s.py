@@ -12,8 +12,17 @@ import yaml
 from invoke import Context, Exit, task
 
 from . import _aws
-from ._kube import FIELD_MANAGER, REVISION, Kube, KubeError, container_images, describe, job_state
-from ._kube import previous_template, rollout_state
+from ._kube import (
+    FIELD_MANAGER,
+    REVISION,
+    Kube,
+    KubeError,
+    container_images,
+    describe,
+    job_state,
+    previous_template,
+    rollout_state,
+)
 from .env import is_dry, project_root, resolve_env
 from .terraform import load_outputs, output_value
 
@@ -23,12 +32,15 @@ WEB = ("app.kubernetes.io/component", "web")
 
 # -- pure decisions ------------------------------------------------------------------------------
 
+
 def parse_image(repository_url: str, image: str) -> tuple[str, str]:
     """(name, digest) from ``sha256:…`` (in the ECR repository) or ``NAME@sha256:…``; tags are refused."""
     name, _, digest = image.rpartition("@") if "@" in image else (repository_url, "", image)
     if not DIGEST.match(digest):
-        raise Exit(f"--image {image!r} is not a digest: pass sha256:<64 hex> or <repository>@sha256:<64 hex> "
-                   "(deploys are by digest so every environment runs the same bytes).")
+        raise Exit(
+            f"--image {image!r} is not a digest: pass sha256:<64 hex> or <repository>@sha256:<64 hex> "
+            "(deploys are by digest so every environment runs the same bytes)."
+        )
     return name, digest
 
 
@@ -73,11 +85,14 @@ def find(docs: list[dict], kind: str, name: str) -> dict:
 def service_proxy_path(service: dict, path: str) -> str:
     """The API server's proxy path to ``path`` on a Service's first port."""
     meta, port = service["metadata"], service["spec"]["ports"][0]
-    return (f"/api/v1/namespaces/{meta['namespace']}/services/"
-            f"{meta['name']}:{port.get('name') or port['port']}/proxy/{path.lstrip('/')}")
+    return (
+        f"/api/v1/namespaces/{meta['namespace']}/services/"
+        f"{meta['name']}:{port.get('name') or port['port']}/proxy/{path.lstrip('/')}"
+    )
 
 
 # -- steps ---------------------------------------------------------------------------------------
+
 
 def names(c: Context) -> tuple[str, str, str]:
     """(namespace, deployment, migration job) — all from the project slug."""
@@ -98,8 +113,10 @@ def resolve_image(c: Context, env: str, outputs: dict, image: str | None) -> tup
 def render(c: Context, env: str, image: tuple[str, str], outputs: dict) -> list[dict]:
     """Render k8s/overlays/ENV with the image digest and database settings (in a scratch copy)."""
     dry = is_dry(c)
-    settings = {"DATABASE_HOST": output_value(outputs, "database_host", env, dry),
-                "DATABASE_SECRET_ID": output_value(outputs, "database_secret_arn", env, dry)}
+    settings = {
+        "DATABASE_HOST": output_value(outputs, "database_host", env, dry),
+        "DATABASE_SECRET_ID": output_value(outputs, "database_secret_arn", env, dry),
+    }
     with tempfile.TemporaryDirectory(prefix="render-") as scratch:
         tree = Path(shutil.copytree(project_root(c) / "k8s", Path(scratch) / "k8s"))
         overlay = tree / "overlays" / env
@@ -166,8 +183,12 @@ def print_job_logs(kube: Kube, namespace: str, job_name: str) -> None:
     for pod in kube.items(f"/api/v1/namespaces/{namespace}/pods", labelSelector=f"job-name={job_name}"):
         name = pod["metadata"]["name"]
         try:
-            print(f"--- logs of {name} ---\n" + kube.request(
-                "GET", f"/api/v1/namespaces/{namespace}/pods/{name}/log", query=[("tailLines", 50)], raw=True))
+            print(
+                f"--- logs of {name} ---\n"
+                + kube.request(
+                    "GET", f"/api/v1/namespaces/{namespace}/pods/{name}/log", query=[("tailLines", 50)], raw=True
+                )
+            )
         except KubeError as error:
             print(f"(no logs from {name}: {error})")
 
@@ -178,8 +199,12 @@ def roll_out(c: Context, kube: Kube, docs: list[dict]) -> str | None:
     for obj in apply_order(docs):
         kube.apply(obj)
     path = f"/apis/apps/v1/namespaces/{namespace}/deployments/{name}"
-    outcome, line = wait_for("rollout", lambda: rollout_state(kube.get(path) or {"metadata": {}}),
-                             c.config.deploy.rollout_timeout, c.config.deploy.poll_interval)
+    outcome, line = wait_for(
+        "rollout",
+        lambda: rollout_state(kube.get(path) or {"metadata": {}}),
+        c.config.deploy.rollout_timeout,
+        c.config.deploy.poll_interval,
+    )
     if outcome != "done":
         return f"the rollout {outcome}: {line}"
     try:
@@ -203,8 +228,13 @@ def undo(kube: Kube, namespace: str, name: str) -> str | None:
     if previous is None:
         return None
     revision, template = previous
-    kube.request("PATCH", path, body=[{"op": "replace", "path": "/spec/template", "value": template}],
-                 query=[("fieldManager", FIELD_MANAGER)], content_type="application/json-patch+json")
+    kube.request(
+        "PATCH",
+        path,
+        body=[{"op": "replace", "path": "/spec/template", "value": template}],
+        query=[("fieldManager", FIELD_MANAGER)],
+        content_type="application/json-patch+json",
+    )
     return revision
 
 
@@ -227,26 +257,34 @@ def remove_workloads(c: Context, env: str) -> None:
                 print(f"Deleted Service {meta['namespace']}/{meta['name']} (it owns an AWS load balancer).")
         if kube.delete(f"/api/v1/namespaces/{namespace}"):
             print(f"Deleting namespace {namespace} …", flush=True)
-            kube.wait_gone(f"/api/v1/namespaces/{namespace}", timeout=c.config.deploy.delete_timeout,
-                           interval=c.config.deploy.poll_interval)
+            kube.wait_gone(
+                f"/api/v1/namespaces/{namespace}",
+                timeout=c.config.deploy.delete_timeout,
+                interval=c.config.deploy.poll_interval,
+            )
     except Exit as reason:
         print(f"Skipped removing workloads: {reason.message}")
 
 
 # -- tasks ---------------------------------------------------------------------------------------
 
-@task(help={
-    "env": "Environment to deploy to (a directory under terraform/environments).",
-    "image": "Image digest (sha256:…) or <repository>@sha256:…; default: the image pushed for this git SHA.",
-})
+
+@task(
+    help={
+        "env": "Environment to deploy to (a directory under terraform/environments).",
+        "image": "Image digest (sha256:…) or <repository>@sha256:…; default: the image pushed for this git SHA.",
+    }
+)
 def deploy(c, env=None, image=None):
     """Migrate, apply the overlay, wait for the rollout, smoke test; roll back automatically on failure."""
     env = resolve_env(c, env)
     outputs = load_outputs(c, env)
     docs = render(c, env, resolve_image(c, env, outputs, image), outputs)
     if is_dry(c):
-        print(f"Would migrate, then server-side apply {len(docs)} objects to {env}: "
-              + ", ".join(describe(d) for d in docs))
+        print(
+            f"Would migrate, then server-side apply {len(docs)} objects to {env}: "
+            + ", ".join(describe(d) for d in docs)
+        )
         return
     kube = connect(c, env, outputs)
     run_migration(c, kube, docs)
@@ -273,8 +311,9 @@ def rollback(c, env=None):
         raise Exit(f"Deployment {name} has no earlier revision to roll back to.")
     print(f"Rolled {name} back to revision {revision}; waiting for it …")
     path = f"/apis/apps/v1/namespaces/{namespace}/deployments/{name}"
-    outcome, line = wait_for("rollout", lambda: rollout_state(kube.get(path)), c.config.deploy.rollout_timeout,
-                             c.config.deploy.poll_interval)
+    outcome, line = wait_for(
+        "rollout", lambda: rollout_state(kube.get(path)), c.config.deploy.rollout_timeout, c.config.deploy.poll_interval
+    )
     if outcome != "done":
         raise Exit(f"The rollback to revision {revision} {outcome}: {line}; see `invoke status --env {env}`.")
 
@@ -288,8 +327,10 @@ def status(c, env=None):
     deployment = kube.get(f"/apis/apps/v1/namespaces/{namespace}/deployments/{name}")
     if deployment is None:
         raise Exit(f"Deployment {name} does not exist in {env} yet: run `invoke deploy --env {env}`.")
-    print(f"Rollout: {rollout_state(deployment)[1]}  (revision "
-          f"{deployment['metadata'].get('annotations', {}).get(REVISION, '?')})")
+    print(
+        f"Rollout: {rollout_state(deployment)[1]}  (revision "
+        f"{deployment['metadata'].get('annotations', {}).get(REVISION, '?')})"
+    )
     print("Image:   " + ", ".join(container_images(deployment)))
     print(format_pods(kube.items(f"/api/v1/namespaces/{namespace}/pods", labelSelector=f"{WEB[0]}={WEB[1]}")))
     print(format_events(kube.items(f"/api/v1/namespaces/{namespace}/events")))
@@ -300,8 +341,14 @@ def format_pods(pods: list[dict]) -> str:
     for pod in pods:
         statuses = (pod.get("status") or {}).get("containerStatuses") or []
         ready = sum(1 for s in statuses if s.get("ready"))
-        rows.append((pod["metadata"]["name"], pod.get("status", {}).get("phase", "?"),
-                     f"{ready}/{len(statuses)}", str(sum(s.get("restartCount", 0) for s in statuses))))
+        rows.append(
+            (
+                pod["metadata"]["name"],
+                pod.get("status", {}).get("phase", "?"),
+                f"{ready}/{len(statuses)}",
+                str(sum(s.get("restartCount", 0) for s in statuses)),
+            )
+        )
     return table(rows)
 
 
@@ -312,22 +359,30 @@ def format_events(events: list[dict], limit: int = 10) -> str:
     rows = [("LAST SEEN", "TYPE", "OBJECT", "MESSAGE")]
     for event in sorted(events, key=when)[-limit:]:
         involved = event.get("involvedObject", {})
-        rows.append((when(event), event.get("type", ""), f"{involved.get('kind')}/{involved.get('name')}",
-                     event.get("message", "").strip()))
+        rows.append(
+            (
+                when(event),
+                event.get("type", ""),
+                f"{involved.get('kind')}/{involved.get('name')}",
+                event.get("message", "").strip(),
+            )
+        )
     return table(rows)
 
 
 def table(rows: list[tuple[str, ...]]) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows)
 
 
-@task(help={
-    "env": "Environment whose logs to show.",
-    "since": "How far back, in minutes.",
-    "tail": "Lines per pod (pod logs) or records (CloudWatch).",
-    "cloudwatch": "Query the app's CloudWatch log group with Logs Insights instead of reading pod logs.",
-})
+@task(
+    help={
+        "env": "Environment whose logs to show.",
+        "since": "How far back, in minutes.",
+        "tail": "Lines per pod (pod logs) or records (CloudWatch).",
+        "cloudwatch": "Query the app's CloudWatch log group with Logs Insights instead of reading pod logs.",
+    }
+)
 def logs(c, env=None, since=15, tail=100, cloudwatch=False):
     """Recent app logs: from the pods, or from CloudWatch Logs Insights (outlives the pods)."""
     env = resolve_env(c, env)
@@ -341,7 +396,11 @@ def logs(c, env=None, since=15, tail=100, cloudwatch=False):
     kube = connect(c, env, outputs)
     for pod in kube.items(f"/api/v1/namespaces/{namespace}/pods", labelSelector=f"{WEB[0]}={WEB[1]}"):
         pod_name = pod["metadata"]["name"]
-        text = kube.request("GET", f"/api/v1/namespaces/{namespace}/pods/{pod_name}/log", raw=True, query=[
-            ("container", "app"), ("sinceSeconds", int(since) * 60), ("tailLines", int(tail))])
+        text = kube.request(
+            "GET",
+            f"/api/v1/namespaces/{namespace}/pods/{pod_name}/log",
+            raw=True,
+            query=[("container", "app"), ("sinceSeconds", int(since) * 60), ("tailLines", int(tail))],
+        )
         for line in text.splitlines():
             print(f"{pod_name} | {line}")

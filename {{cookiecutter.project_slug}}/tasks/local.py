@@ -14,7 +14,7 @@ def dev(c, port=8000):
 
 
 @task(help={"session": "nox session(s) to run, comma-separated (default: tests, lint and typing)."})
-def test(c, session="tests,lint,typing"):
+def test(c, session="tests,lint,typing"):  # noqa: PT028  (an invoke task, not a pytest test)
     """Run the nox sessions CI runs."""
     sessions = [name.strip() for name in session.split(",") if name.strip()]
     c.run("nox --session " + " ".join(sessions), pty=True)

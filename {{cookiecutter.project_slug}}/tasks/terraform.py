@@ -93,11 +93,13 @@ def bootstrap(c):
         tf.apply(plan_file)
 
 
-@task(help={
-    "env": "Environment to provision (a directory under terraform/environments).",
-    "plan_only": "Stop after saving and showing the plan.",
-    "auto_approve": "Apply the saved plan without asking (CI).",
-})
+@task(
+    help={
+        "env": "Environment to provision (a directory under terraform/environments).",
+        "plan_only": "Stop after saving and showing the plan.",
+        "auto_approve": "Apply the saved plan without asking (CI).",
+    }
+)
 def provision(c, env=None, plan_only=False, auto_approve=False):
     """Plan and apply an environment's Terraform, then cache its outputs for deploy."""
     env = resolve_env(c, env)
@@ -114,11 +116,13 @@ def provision(c, env=None, plan_only=False, auto_approve=False):
         save_outputs(c, env, tf.output())
 
 
-@task(help={
-    "env": "Environment to destroy.",
-    "confirm": "Required for protected environments (production): repeat the environment name.",
-    "auto_approve": "Do not ask Terraform's own 'yes' question (CI).",
-})
+@task(
+    help={
+        "env": "Environment to destroy.",
+        "confirm": "Required for protected environments (production): repeat the environment name.",
+        "auto_approve": "Do not ask Terraform's own 'yes' question (CI).",
+    }
+)
 def destroy(c, env=None, confirm=None, auto_approve=False):
     """Remove the app from the cluster (so nothing holds AWS resources), then terraform destroy."""
     from .k8s import remove_workloads  # k8s imports this module

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import gc
 import os
-import warnings
 import socket
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -18,8 +18,9 @@ from invoke import Config, MockContext, Result
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-import tasks  # noqa: E402  (the project root must be importable first)
 from fake_kube import FakeKube  # noqa: E402
+
+import tasks  # noqa: E402  (the project root must be importable first)
 
 REGION = "us-east-1"
 FAST = {"job_timeout": 5, "rollout_timeout": 5, "delete_timeout": 5, "poll_interval": 0.01}
@@ -28,8 +29,7 @@ FAST = {"job_timeout": 5, "rollout_timeout": 5, "delete_timeout": 5, "poll_inter
 def make_config(root: Path, dry: bool = False) -> Config:
     """The tasks' own configuration (ns.configure), pointed at ``root``, with fast timeouts."""
     # in_stream False: pytest owns stdin, so real commands must not read it.
-    config = Config(overrides={"project": {"root": str(root)}, "run": {"dry": dry, "in_stream": False},
-                               "deploy": FAST})
+    config = Config(overrides={"project": {"root": str(root)}, "run": {"dry": dry, "in_stream": False}, "deploy": FAST})
     config.load_collection(tasks.ns.configuration())
     return config
 
@@ -81,7 +81,10 @@ def aws(moto_endpoint, monkeypatch):
     """Point boto3 at moto (fresh state per test) with dummy credentials."""
     import urllib.request
 
-    urllib.request.urlopen(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")).read()
+    # our own loopback http URL, so S310's scheme worry does not apply
+    reset = urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")  # noqa: S310
+    with urllib.request.urlopen(reset) as response:  # noqa: S310
+        response.read()
     for name in [key for key in os.environ if key.startswith("AWS_")]:
         monkeypatch.delenv(name)
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)

@@ -36,10 +36,14 @@ class FakeKube:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length).decode() if length else ""
                 parts = urlsplit(self.path)
-                request = {"method": self.command, "path": parts.path, "query": parse_qs(parts.query),
-                           "content_type": self.headers.get("Content-Type"),
-                           "authorization": self.headers.get("Authorization"),
-                           "body": json.loads(raw) if raw else None}
+                request = {
+                    "method": self.command,
+                    "path": parts.path,
+                    "query": parse_qs(parts.query),
+                    "content_type": self.headers.get("Content-Type"),
+                    "authorization": self.headers.get("Authorization"),
+                    "body": json.loads(raw) if raw else None,
+                }
                 with fake.lock:
                     fake.requests.append(request)
                     status, body = fake.answer(request)
@@ -50,7 +54,7 @@ class FakeKube:
                 self.end_headers()
                 self.wfile.write(data)
 
-            do_GET = do_PATCH = do_DELETE = do_POST = _handle
+            do_GET = do_PATCH = do_DELETE = do_POST = _handle  # noqa: N815  (http.server's names)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
 
@@ -62,10 +66,14 @@ class FakeKube:
         self.server.server_close()
 
     def kubeconfig(self) -> dict:
-        return {"apiVersion": "v1", "kind": "Config", "current-context": "fake",
-                "clusters": [{"name": "fake", "cluster": {"server": self.url}}],
-                "users": [{"name": "fake", "user": {"token": "k8s-aws-v1.fake"}}],
-                "contexts": [{"name": "fake", "context": {"cluster": "fake", "user": "fake"}}]}
+        return {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "current-context": "fake",
+            "clusters": [{"name": "fake", "cluster": {"server": self.url}}],
+            "users": [{"name": "fake", "user": {"token": "k8s-aws-v1.fake"}}],
+            "contexts": [{"name": "fake", "context": {"cluster": "fake", "user": "fake"}}],
+        }
 
     # -- the fake API ------------------------------------------------------------------------
 
@@ -85,17 +93,28 @@ class FakeKube:
             return 200, self.observe(self.objects[path])
         if method == "GET" and path.endswith(("/replicasets", "/pods", "/events", "/services")):
             kind = path.rsplit("/", 1)[1]
-            return 200, {"items": [o for p, o in self.objects.items() if p.startswith(path + "/")]
-                         + self.extra_items(kind)}
+            return 200, {
+                "items": [o for p, o in self.objects.items() if p.startswith(path + "/")] + self.extra_items(kind)
+            }
         return 404, {"message": f"{path} not found"}
 
     def extra_items(self, kind: str) -> list[dict]:
         if kind == "pods":
-            return [{"metadata": {"name": "web-1"}, "status": {"phase": "Running", "containerStatuses": [
-                {"ready": True, "restartCount": 0}]}}]
+            return [
+                {
+                    "metadata": {"name": "web-1"},
+                    "status": {"phase": "Running", "containerStatuses": [{"ready": True, "restartCount": 0}]},
+                }
+            ]
         if kind == "events":
-            return [{"lastTimestamp": "2026-11-26T10:00:00Z", "type": "Normal", "message": "Scaled up",
-                     "involvedObject": {"kind": "Deployment", "name": "web"}}]
+            return [
+                {
+                    "lastTimestamp": "2026-11-26T10:00:00Z",
+                    "type": "Normal",
+                    "message": "Scaled up",
+                    "involvedObject": {"kind": "Deployment", "name": "web"},
+                }
+            ]
         return []
 
     def apply(self, path: str, obj: dict) -> dict:
@@ -106,8 +125,9 @@ class FakeKube:
         if obj["kind"] == "Deployment":
             meta["generation"] = (previous or {}).get("metadata", {}).get("generation", 0) + 1
             old_template = (previous or {}).get("spec", {}).get("template")
-            meta.setdefault("annotations", {})[REVISION] = (previous or {}).get(
-                "metadata", {}).get("annotations", {}).get(REVISION, "0")
+            meta.setdefault("annotations", {})[REVISION] = (
+                (previous or {}).get("metadata", {}).get("annotations", {}).get(REVISION, "0")
+            )
             if obj["spec"]["template"] != old_template:
                 self.new_revision(path, obj)
         self.objects[path] = obj
@@ -120,8 +140,11 @@ class FakeKube:
         template = json.loads(json.dumps(deployment["spec"]["template"]))
         template["metadata"].setdefault("labels", {})["pod-template-hash"] = f"h{self.revision}"
         self.objects[f"/apis/apps/v1/namespaces/{namespace}/replicasets/{name}-{self.revision}"] = {
-            "metadata": {"name": f"{name}-{self.revision}", "annotations": {REVISION: str(self.revision)},
-                         "ownerReferences": [{"uid": deployment["metadata"]["uid"]}]},
+            "metadata": {
+                "name": f"{name}-{self.revision}",
+                "annotations": {REVISION: str(self.revision)},
+                "ownerReferences": [{"uid": deployment["metadata"]["uid"]}],
+            },
             "spec": {"template": template},
         }
 
@@ -130,7 +153,7 @@ class FakeKube:
         if deployment is None:
             return 404, {"message": "not found"}
         for op in operations:
-            assert op["op"] == "replace" and op["path"] == "/spec/template", op
+            assert (op["op"], op["path"]) == ("replace", "/spec/template"), op
             deployment["spec"]["template"] = op["value"]
         deployment["metadata"]["generation"] += 1
         self.rollout_ok = True  # the old template is known good
@@ -146,11 +169,18 @@ class FakeKube:
             replicas = obj["spec"].get("replicas", 1)
             generation = obj["metadata"]["generation"]
             if self.rollout_ok:
-                obj["status"] = {"observedGeneration": generation, "replicas": replicas,
-                                 "updatedReplicas": replicas, "availableReplicas": replicas}
+                obj["status"] = {
+                    "observedGeneration": generation,
+                    "replicas": replicas,
+                    "updatedReplicas": replicas,
+                    "availableReplicas": replicas,
+                }
             else:
-                obj["status"] = {"observedGeneration": generation, "replicas": replicas + 1,
-                                 "updatedReplicas": 1, "availableReplicas": replicas,
-                                 "conditions": [{"type": "Progressing", "status": "False",
-                                                 "reason": "ProgressDeadlineExceeded"}]}
+                obj["status"] = {
+                    "observedGeneration": generation,
+                    "replicas": replicas + 1,
+                    "updatedReplicas": 1,
+                    "availableReplicas": replicas,
+                    "conditions": [{"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded"}],
+                }
         return obj

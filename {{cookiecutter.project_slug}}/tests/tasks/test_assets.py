@@ -8,28 +8,34 @@ from tasks import assets
 from tasks.assets import IMMUTABLE, REVALIDATE, cache_control, changed, content_type, invalidation_paths
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("static/app.css", "text/css; charset=utf-8"),
-    ("static/app.3f9a2b1c.js", "text/javascript; charset=utf-8"),
-    ("static/logo.svg", "image/svg+xml; charset=utf-8"),
-    ("static/logo.png", "image/png"),
-    ("static/font.woff2", "font/woff2"),
-    ("static/app.js.map", "application/json; charset=utf-8"),
-    ("static/site.webmanifest", "application/manifest+json; charset=utf-8"),
-    ("static/blob.unknownext", "application/octet-stream"),
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("static/app.css", "text/css; charset=utf-8"),
+        ("static/app.3f9a2b1c.js", "text/javascript; charset=utf-8"),
+        ("static/logo.svg", "image/svg+xml; charset=utf-8"),
+        ("static/logo.png", "image/png"),
+        ("static/font.woff2", "font/woff2"),
+        ("static/app.js.map", "application/json; charset=utf-8"),
+        ("static/site.webmanifest", "application/manifest+json; charset=utf-8"),
+        ("static/blob.unknownext", "application/octet-stream"),
+    ],
+)
 def test_content_type(name, expected):
     assert content_type(name) == expected
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("static/app.3f9a2b1c.css", IMMUTABLE),
-    ("static/app.0123456789abcdef.js", IMMUTABLE),
-    ("static/app.css", REVALIDATE),
-    ("static/favicon.ico", REVALIDATE),
-    ("static/app.3f9a.css", REVALIDATE),  # too short to be a content hash
-    ("static/release.20261126.txt", IMMUTABLE),
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("static/app.3f9a2b1c.css", IMMUTABLE),
+        ("static/app.0123456789abcdef.js", IMMUTABLE),
+        ("static/app.css", REVALIDATE),
+        ("static/favicon.ico", REVALIDATE),
+        ("static/app.3f9a.css", REVALIDATE),  # too short to be a content hash
+        ("static/release.20261126.txt", IMMUTABLE),
+    ],
+)
 def test_cache_control(name, expected):
     assert cache_control(name) == expected
 
@@ -56,21 +62,37 @@ def make_static(project, package):
 
 
 def make_distribution(aws):
-    return aws.client("cloudfront").create_distribution(DistributionConfig={
-        "CallerReference": "t", "Comment": "", "Enabled": True,
-        "Origins": {"Quantity": 1, "Items": [{"Id": "s3", "DomainName": "b.s3.amazonaws.com",
-                                              "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
-        "DefaultCacheBehavior": {"TargetOriginId": "s3", "ViewerProtocolPolicy": "redirect-to-https",
-                                 "MinTTL": 0, "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
-                                 "TrustedSigners": {"Enabled": False, "Quantity": 0}},
-    })["Distribution"]["Id"]
+    return aws.client("cloudfront").create_distribution(
+        DistributionConfig={
+            "CallerReference": "t",
+            "Comment": "",
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {"Id": "s3", "DomainName": "b.s3.amazonaws.com", "S3OriginConfig": {"OriginAccessIdentity": ""}}
+                ],
+            },
+            "DefaultCacheBehavior": {
+                "TargetOriginId": "s3",
+                "ViewerProtocolPolicy": "redirect-to-https",
+                "MinTTL": 0,
+                "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+                "TrustedSigners": {"Enabled": False, "Quantity": 0},
+            },
+        }
+    )["Distribution"]["Id"]
 
 
 def invalidated_paths(aws, distribution):
     cloudfront = aws.client("cloudfront")
     listed = cloudfront.list_invalidations(DistributionId=distribution)["InvalidationList"].get("Items", [])
-    return [cloudfront.get_invalidation(DistributionId=distribution, Id=item["Id"])["Invalidation"]
-            ["InvalidationBatch"]["Paths"]["Items"] for item in listed]
+    return [
+        cloudfront.get_invalidation(DistributionId=distribution, Id=item["Id"])["Invalidation"]["InvalidationBatch"][
+            "Paths"
+        ]["Items"]
+        for item in listed
+    ]
 
 
 def write_outputs(project, bucket, distribution):

@@ -37,8 +37,10 @@ def test_cluster_kubeconfig_from_describe_cluster(aws):
     described = aws.client("eks").describe_cluster(name="svc-staging")["cluster"]
     config = _aws.cluster_kubeconfig(aws, "svc-staging")
     cluster = config["clusters"][0]["cluster"]
-    assert cluster == {"server": described["endpoint"],
-                       "certificate-authority-data": described["certificateAuthority"]["data"]}
+    assert cluster == {
+        "server": described["endpoint"],
+        "certificate-authority-data": described["certificateAuthority"]["data"],
+    }
     assert config["current-context"] == "svc-staging"
     token = config["users"][0]["user"]["token"]
     assert token.startswith("k8s-aws-v1.")
@@ -63,7 +65,8 @@ def test_describe_missing_cluster_is_one_sentence(aws):
 
 def test_read_secret(aws):
     arn = aws.client("secretsmanager").create_secret(
-        Name="rds!db-1", SecretString=json.dumps({"username": "app", "password": "p@ss"}))["ARN"]
+        Name="rds!db-1", SecretString=json.dumps({"username": "app", "password": "p@ss"})
+    )["ARN"]
     assert json.loads(_aws.read_secret(aws, arn)) == {"username": "app", "password": "p@ss"}
 
 
@@ -89,7 +92,10 @@ def test_insights_tail_returns_messages_oldest_first(aws):
     logs.create_log_group(logGroupName="/svc/app")
     logs.create_log_stream(logGroupName="/svc/app", logStreamName="pod")
     now = int(time.time() * 1000)
-    logs.put_log_events(logGroupName="/svc/app", logStreamName="pod", logEvents=[
-        {"timestamp": now - 2000, "message": "first"}, {"timestamp": now - 1000, "message": "second"}])
+    logs.put_log_events(
+        logGroupName="/svc/app",
+        logStreamName="pod",
+        logEvents=[{"timestamp": now - 2000, "message": "first"}, {"timestamp": now - 1000, "message": "second"}],
+    )
     lines = _aws.insights_tail(aws, "/svc/app", minutes=5, limit=10, poll_interval=0.05)
     assert [line.split(" ", 1)[1] for line in lines] == ["first", "second"]  # "<@timestamp> <@message>"

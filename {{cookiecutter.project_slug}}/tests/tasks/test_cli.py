@@ -9,20 +9,39 @@ from conftest import ROOT
 
 import tasks
 
-TASKS = {"doctor", "bootstrap", "provision", "destroy", "build", "push", "deploy", "rollback", "status", "logs",
-         "assets.publish", "db.migrate", "db.url", "local.dev", "local.test"}
+TASKS = {
+    "doctor",
+    "bootstrap",
+    "provision",
+    "destroy",
+    "build",
+    "push",
+    "deploy",
+    "rollback",
+    "status",
+    "logs",
+    "assets.publish",
+    "db.migrate",
+    "db.url",
+    "local.dev",
+    "local.test",
+}
 
 
 def invoke(*args):
-    return subprocess.run([sys.executable, "-m", "invoke", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "invoke", *args], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
+    )
 
 
 def test_list_shows_every_task():
     result = invoke("--list")
     assert result.returncode == 0, result.stderr
-    listed = {line.split()[0] for line in result.stdout.splitlines()[1:] if line.startswith("  ")
-              and not line.startswith("   ")}
+    listed = {
+        line.split()[0]
+        for line in result.stdout.splitlines()[1:]
+        if line.startswith("  ") and not line.startswith("   ")
+    }
     assert listed == TASKS
 
 

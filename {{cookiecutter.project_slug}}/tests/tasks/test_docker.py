@@ -17,6 +17,7 @@ SHA = "0123456789abcdef0123456789abcdef01234567"
 def context_with_sha(mock_context):
     def make(dry=False):
         return mock_context(dry=dry, run={"git rev-parse HEAD": Result(SHA + "\n"), re.compile(".*"): Result("")})
+
     return make
 
 
@@ -26,8 +27,16 @@ def test_ecr_repository_url():
 
 def test_build_argv_tags_labels_and_build_args():
     assert build_argv("repo:abc", {"PYTHON_VERSION": "3.12"}, revision="abc") == [
-        "docker", "build", "--tag", "repo:abc", "--label", "org.opencontainers.image.revision=abc",
-        "--build-arg", "PYTHON_VERSION=3.12", "."]
+        "docker",
+        "build",
+        "--tag",
+        "repo:abc",
+        "--label",
+        "org.opencontainers.image.revision=abc",
+        "--build-arg",
+        "PYTHON_VERSION=3.12",
+        ".",
+    ]
 
 
 @pytest.mark.parametrize(("kwargs", "tag"), [({}, SHA), ({"tag": "try-1"}, "try-1")])
@@ -39,7 +48,8 @@ def test_build_command(context_with_sha, kwargs, tag, dry):
     python_version = context.config.docker.build_args["PYTHON_VERSION"]
     assert commands(context)[-1] == (
         f"docker build --tag {p.account_id}.dkr.ecr.{p.region}.amazonaws.com/{p.slug}:{tag} "
-        f"--label org.opencontainers.image.revision={SHA} --build-arg PYTHON_VERSION={python_version} .")
+        f"--label org.opencontainers.image.revision={SHA} --build-arg PYTHON_VERSION={python_version} ."
+    )
 
 
 def test_git_sha_outside_a_repository_is_a_sentence(mock_context):
@@ -52,8 +62,10 @@ def test_push_dry_run_touches_no_aws(context_with_sha, capsys, monkeypatch):
     context = context_with_sha(dry=True)
     docker.push(context)
     url = docker.repository(context)
-    assert commands(context)[1:] == [f"docker login --username AWS --password-stdin {url.split('/')[0]}",
-                                     f"docker push {url}:{SHA}"]
+    assert commands(context)[1:] == [
+        f"docker login --username AWS --password-stdin {url.split('/')[0]}",
+        f"docker push {url}:{SHA}",
+    ]
     assert f"Pushed {url}@<digest of {SHA}>" in capsys.readouterr().out
 
 
@@ -62,8 +74,14 @@ def test_push_logs_in_with_the_ecr_token_and_prints_the_digest(aws, context_with
     slug = context.config.project.slug
     ecr = aws.client("ecr")
     ecr.create_repository(repositoryName=slug)
-    manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-                           "config": {"digest": "sha256:" + "1" * 64, "size": 1, "mediaType": "x"}, "layers": []})
+    manifest = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+            "config": {"digest": "sha256:" + "1" * 64, "size": 1, "mediaType": "x"},
+            "layers": [],
+        }
+    )
     digest = ecr.put_image(repositoryName=slug, imageManifest=manifest, imageTag=SHA)["image"]["imageId"]["imageDigest"]
     docker.push(context)
     url = docker.repository(context)

@@ -24,13 +24,14 @@ def table_rows(printed):
 
 def test_rows_show_fixes_only_for_missing():
     assert rows({"git": (True, "2.47"), "docker": (False, "not found")}) == [
-        ("CHECK", "STATUS", "DETAIL", "HOW TO FIX"), ("git", "ok", "2.47", ""),
-        ("docker", "MISSING", "not found", FIXES["docker"])]
+        ("CHECK", "STATUS", "DETAIL", "HOW TO FIX"),
+        ("git", "ok", "2.47", ""),
+        ("docker", "MISSING", "not found", FIXES["docker"]),
+    ]
 
 
 def test_identity_in_another_account_is_not_ready():
-    ok, detail = identity_check({"Account": "999999999999", "Arn": "arn:aws:iam::999999999999:user/me"},
-                                "123456789012")
+    ok, detail = identity_check({"Account": "999999999999", "Arn": "arn:aws:iam::999999999999:user/me"}, "123456789012")
     assert not ok
     assert detail == "arn:aws:iam::999999999999:user/me is in account 999999999999, the project deploys to 123456789012"
 
@@ -42,8 +43,11 @@ def test_everything_ready(aws, mock_context, capsys):
     doctor.doctor(context)
     printed = capsys.readouterr().out
     found = table_rows(printed)
-    assert "1.11.4" in found["terraform"] and "v1.37.1" in found["kubectl"] and "29.1.0" in found["docker"]
-    assert " ok " in found["aws"] and "arn:aws" in found["aws"]
+    assert "1.11.4" in found["terraform"]
+    assert "v1.37.1" in found["kubectl"]
+    assert "29.1.0" in found["docker"]
+    assert " ok " in found["aws"]
+    assert "arn:aws" in found["aws"]
     assert f"s3://{p.slug}-tfstate-{p.account_id}" in found["state"]
     assert printed.rstrip().endswith("Ready to provision and deploy.")
 
@@ -56,8 +60,10 @@ def test_missing_tool_and_backend_are_listed_with_fixes(aws, mock_context, capsy
         doctor.doctor(context)
     assert error.value.message == "Not ready: docker, state backend (see HOW TO FIX above)."
     found = table_rows(capsys.readouterr().out)
-    assert "MISSING" in found["docker"] and FIXES["docker"] in found["docker"]
-    assert "MISSING" in found["state"] and "invoke bootstrap" in found["state"]
+    assert "MISSING" in found["docker"]
+    assert FIXES["docker"] in found["docker"]
+    assert "MISSING" in found["state"]
+    assert "invoke bootstrap" in found["state"]
 
 
 def test_without_credentials_says_how_to_log_in(aws, mock_context, monkeypatch, tmp_path, capsys):

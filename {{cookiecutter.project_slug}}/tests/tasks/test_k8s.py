@@ -18,11 +18,15 @@ DIGEST_A, DIGEST_B = "sha256:" + "a" * 64, "sha256:" + "b" * 64
 
 # -- pure decisions ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("image", "expected"), [
-    (DIGEST_A, (REPO, DIGEST_A)),
-    (f"{REPO}@{DIGEST_B}", (REPO, DIGEST_B)),
-    (f"other.example/app@{DIGEST_A}", ("other.example/app", DIGEST_A)),
-])
+
+@pytest.mark.parametrize(
+    ("image", "expected"),
+    [
+        (DIGEST_A, (REPO, DIGEST_A)),
+        (f"{REPO}@{DIGEST_B}", (REPO, DIGEST_B)),
+        (f"other.example/app@{DIGEST_A}", ("other.example/app", DIGEST_A)),
+    ],
+)
 def test_parse_image(image, expected):
     assert parse_image(REPO, image) == expected
 
@@ -34,70 +38,109 @@ def test_parse_image_refuses_tags_and_bad_digests(image):
 
 
 def test_set_image_replaces_the_entry_like_kustomize_edit():
-    kustomization = {"resources": ["../../base"], "images": [{"name": "app", "newName": REPO},
-                                                             {"name": "other", "newTag": "1"}]}
+    kustomization = {
+        "resources": ["../../base"],
+        "images": [{"name": "app", "newName": REPO}, {"name": "other", "newTag": "1"}],
+    }
     assert set_image(kustomization, "app", REPO, DIGEST_A)["images"] == [
-        {"name": "other", "newTag": "1"}, {"name": "app", "newName": REPO, "digest": DIGEST_A}]
+        {"name": "other", "newTag": "1"},
+        {"name": "app", "newName": REPO, "digest": DIGEST_A},
+    ]
     assert set_image({}, "app", REPO, DIGEST_A) == {"images": [{"name": "app", "newName": REPO, "digest": DIGEST_A}]}
 
 
 def test_fill_env_file_sets_existing_keys_keeps_comments_and_appends_missing():
     text = "APP_ENV=staging\n# DATABASE_HOST= is filled by deploy\nDATABASE_HOST=\n"
     assert fill_env_file(text, {"DATABASE_HOST": "db.internal", "DATABASE_SECRET_ID": "arn:x"}) == (
-        "APP_ENV=staging\n# DATABASE_HOST= is filled by deploy\nDATABASE_HOST=db.internal\nDATABASE_SECRET_ID=arn:x\n")
+        "APP_ENV=staging\n# DATABASE_HOST= is filled by deploy\nDATABASE_HOST=db.internal\nDATABASE_SECRET_ID=arn:x\n"
+    )
 
 
 def test_paths_of_core_and_group_kinds():
     assert collection_path("v1", "Namespace", None) == "/api/v1/namespaces"
-    assert object_path({"apiVersion": "apps/v1", "kind": "Deployment",
-                        "metadata": {"name": "svc", "namespace": "ns"}}) == "/apis/apps/v1/namespaces/ns/deployments/svc"
+    assert (
+        object_path({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "svc", "namespace": "ns"}})
+        == "/apis/apps/v1/namespaces/ns/deployments/svc"
+    )
     assert collection_path("autoscaling/v2", "HorizontalPodAutoscaler", "ns") == (
-        "/apis/autoscaling/v2/namespaces/ns/horizontalpodautoscalers")
+        "/apis/autoscaling/v2/namespaces/ns/horizontalpodautoscalers"
+    )
 
 
 def test_unknown_kind_is_a_sentence():
-    with pytest.raises(Exit, match="Kind Gateway is not known to tasks/_kube.py"):
+    with pytest.raises(Exit, match=r"Kind Gateway is not known to tasks/_kube\.py"):
         collection_path("gateway.networking.k8s.io/v1", "Gateway", "ns")
 
 
-@pytest.mark.parametrize(("status", "state"), [
-    ({}, "running"), ({"active": 1}, "running"), ({"succeeded": 1}, "succeeded"),
-    ({"conditions": [{"type": "Complete", "status": "True"}]}, "succeeded"),
-    ({"conditions": [{"type": "Failed", "status": "True"}]}, "failed"),
-    ({"conditions": [{"type": "Failed", "status": "False"}]}, "running"),
-])
+@pytest.mark.parametrize(
+    ("status", "state"),
+    [
+        ({}, "running"),
+        ({"active": 1}, "running"),
+        ({"succeeded": 1}, "succeeded"),
+        ({"conditions": [{"type": "Complete", "status": "True"}]}, "succeeded"),
+        ({"conditions": [{"type": "Failed", "status": "True"}]}, "failed"),
+        ({"conditions": [{"type": "Failed", "status": "False"}]}, "running"),
+    ],
+)
 def test_job_state(status, state):
     assert job_state({"status": status}) == state
 
 
 def deployment(generation=2, observed=2, replicas=3, updated=3, available=3, total=3, conditions=()):
-    return {"metadata": {"generation": generation}, "spec": {"replicas": replicas},
-            "status": {"observedGeneration": observed, "updatedReplicas": updated, "availableReplicas": available,
-                       "replicas": total, "conditions": list(conditions)}}
+    return {
+        "metadata": {"generation": generation},
+        "spec": {"replicas": replicas},
+        "status": {
+            "observedGeneration": observed,
+            "updatedReplicas": updated,
+            "availableReplicas": available,
+            "replicas": total,
+            "conditions": list(conditions),
+        },
+    }
 
 
-@pytest.mark.parametrize(("obj", "state", "line"), [
-    (deployment(), "done", "3/3 updated, 3 available, 0 old remaining"),
-    (deployment(observed=1), "progressing", "waiting for the controller to see the new spec"),
-    (deployment(updated=1, total=4, available=3), "progressing", "1/3 updated, 3 available, 3 old remaining"),
-    (deployment(available=2), "progressing", "3/3 updated, 2 available, 0 old remaining"),
-    (deployment(updated=1, total=4, conditions=[{"type": "Progressing", "reason": "ProgressDeadlineExceeded"}]),
-     "failed", "progress deadline exceeded (1/3 updated, 3 available, 3 old remaining)"),
-])
+@pytest.mark.parametrize(
+    ("obj", "state", "line"),
+    [
+        (deployment(), "done", "3/3 updated, 3 available, 0 old remaining"),
+        (deployment(observed=1), "progressing", "waiting for the controller to see the new spec"),
+        (deployment(updated=1, total=4, available=3), "progressing", "1/3 updated, 3 available, 3 old remaining"),
+        (deployment(available=2), "progressing", "3/3 updated, 2 available, 0 old remaining"),
+        (
+            deployment(updated=1, total=4, conditions=[{"type": "Progressing", "reason": "ProgressDeadlineExceeded"}]),
+            "failed",
+            "progress deadline exceeded (1/3 updated, 3 available, 3 old remaining)",
+        ),
+    ],
+)
 def test_rollout_state(obj, state, line):
     assert rollout_state(obj) == (state, line)
 
 
 def replicaset(revision, uid="d1", image="img"):
-    return {"metadata": {"annotations": {"deployment.kubernetes.io/revision": str(revision)},
-                         "ownerReferences": [{"uid": uid}]},
-            "spec": {"template": {"metadata": {"labels": {"app": "x", "pod-template-hash": "h"}},
-                                  "spec": {"containers": [{"name": "app", "image": image}]}}}}
+    return {
+        "metadata": {
+            "annotations": {"deployment.kubernetes.io/revision": str(revision)},
+            "ownerReferences": [{"uid": uid}],
+        },
+        "spec": {
+            "template": {
+                "metadata": {"labels": {"app": "x", "pod-template-hash": "h"}},
+                "spec": {"containers": [{"name": "app", "image": image}]},
+            }
+        },
+    }
 
 
 def test_previous_template_is_the_newest_older_revision_of_this_deployment():
-    sets = [replicaset(1, image="one"), replicaset(3, image="three"), replicaset(2, image="two"),
-            replicaset(2, uid="other", image="foreign")]
+    sets = [
+        replicaset(1, image="one"),
+        replicaset(3, image="three"),
+        replicaset(2, image="two"),
+        replicaset(2, uid="other", image="foreign"),
+    ]
     revision, template = previous_template(sets, "d1", "3")
     assert revision == "2"
     assert template["spec"]["containers"][0]["image"] == "two"
@@ -115,20 +158,40 @@ def test_service_proxy_path_uses_the_port_name():
 
 # -- against the fake API server -----------------------------------------------------------------
 
+
 def manifests(slug, image):
     web = {"app.kubernetes.io/name": slug, "app.kubernetes.io/component": "web"}
     template = {"metadata": {"labels": web}, "spec": {"containers": [{"name": "app", "image": image}]}}
     return [
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": slug}},
-        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"{slug}-config", "namespace": slug},
-         "data": {"APP_ENV": "staging"}},
-        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": slug, "namespace": slug, "labels": web},
-         "spec": {"type": "NodePort", "selector": web, "ports": [{"name": "http", "port": 80}]}},
-        {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": slug, "namespace": slug, "labels": web},
-         "spec": {"replicas": 2, "selector": {"matchLabels": web}, "template": template}},
-        {"apiVersion": "batch/v1", "kind": "Job", "metadata": {
-            "name": f"{slug}-migrate", "namespace": slug, "labels": {"app.kubernetes.io/component": "migration"}},
-         "spec": {"template": {"spec": {"containers": [{"name": "migrate", "image": image}]}}}},
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": f"{slug}-config", "namespace": slug},
+            "data": {"APP_ENV": "staging"},
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": slug, "namespace": slug, "labels": web},
+            "spec": {"type": "NodePort", "selector": web, "ports": [{"name": "http", "port": 80}]},
+        },
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": slug, "namespace": slug, "labels": web},
+            "spec": {"replicas": 2, "selector": {"matchLabels": web}, "template": template},
+        },
+        {
+            "apiVersion": "batch/v1",
+            "kind": "Job",
+            "metadata": {
+                "name": f"{slug}-migrate",
+                "namespace": slug,
+                "labels": {"app.kubernetes.io/component": "migration"},
+            },
+            "spec": {"template": {"spec": {"containers": [{"name": "migrate", "image": image}]}}},
+        },
     ]
 
 
@@ -139,8 +202,16 @@ def cluster(fake_kube, mock_context, project, monkeypatch):
     slug = context.config.project.slug
     cache = project / ".cache" / "outputs-staging.json"
     cache.parent.mkdir()
-    cache.write_text(json.dumps({"ecr_repository_url": REPO, "cluster_name": "svc-staging",
-                                 "database_host": "db", "database_secret_arn": "arn:secret"}))
+    cache.write_text(
+        json.dumps(
+            {
+                "ecr_repository_url": REPO,
+                "cluster_name": "svc-staging",
+                "database_host": "db",
+                "database_secret_arn": "arn:secret",
+            }
+        )
+    )
     monkeypatch.setattr(k8s, "connect", lambda c, env, outputs: Kube(fake_kube.kubeconfig()))
     monkeypatch.setattr(k8s, "render", lambda c, env, image, outputs: manifests(slug, "@".join(image)))
     fake_kube.context, fake_kube.slug = context, slug
@@ -148,8 +219,11 @@ def cluster(fake_kube, mock_context, project, monkeypatch):
 
 
 def applied(fake):
-    return [(r["body"]["kind"], r["body"]["metadata"]["name"]) for r in fake.requests
-            if r["method"] == "PATCH" and r["content_type"] == "application/apply-patch+yaml"]
+    return [
+        (r["body"]["kind"], r["body"]["metadata"]["name"])
+        for r in fake.requests
+        if r["method"] == "PATCH" and r["content_type"] == "application/apply-patch+yaml"
+    ]
 
 
 def deployed_image(fake):
@@ -161,14 +235,21 @@ def test_deploy_migrates_first_then_applies_everything_and_smoke_tests(cluster, 
     k8s.deploy(cluster.context, env="staging", image=DIGEST_A)
     slug = cluster.slug
     assert applied(cluster) == [
-        ("Namespace", slug), ("ConfigMap", f"{slug}-config"), ("Job", f"{slug}-migrate"),  # web tier held back
-        ("Namespace", slug), ("ConfigMap", f"{slug}-config"), ("Service", slug), ("Deployment", slug),
-        ("Job", f"{slug}-migrate")]
+        ("Namespace", slug),
+        ("ConfigMap", f"{slug}-config"),
+        ("Job", f"{slug}-migrate"),  # web tier held back
+        ("Namespace", slug),
+        ("ConfigMap", f"{slug}-config"),
+        ("Service", slug),
+        ("Deployment", slug),
+        ("Job", f"{slug}-migrate"),
+    ]
     patches = [r for r in cluster.requests if r["method"] == "PATCH"]
     assert all(r["query"] == {"fieldManager": ["invoke-deploy"], "force": ["true"]} for r in patches)
     assert all(r["authorization"] == "Bearer k8s-aws-v1.fake" for r in cluster.requests)
     first_job_delete = next(i for i, r in enumerate(cluster.requests) if r["method"] == "DELETE")
-    assert first_job_delete == 0 and cluster.requests[0]["path"].endswith(f"/jobs/{slug}-migrate")
+    assert first_job_delete == 0
+    assert cluster.requests[0]["path"].endswith(f"/jobs/{slug}-migrate")
     proxy = [r["path"] for r in cluster.requests if "/proxy/" in r["path"]]
     assert proxy == [f"/api/v1/namespaces/{slug}/services/{slug}:http/proxy/readyz"]
     assert deployed_image(cluster) == f"{REPO}@{DIGEST_A}"
@@ -186,10 +267,13 @@ def test_redeploy_replaces_the_finished_migration_job(cluster):
     assert deployed_image(cluster) == f"{REPO}@{DIGEST_B}"
 
 
-@pytest.mark.parametrize(("break_it", "reason"), [
-    ("rollout_ok", "the rollout failed: progress deadline exceeded (1/2 updated"),
-    ("readyz_status", "the smoke test GET /readyz answered HTTP 503"),
-])
+@pytest.mark.parametrize(
+    ("break_it", "reason"),
+    [
+        ("rollout_ok", "the rollout failed: progress deadline exceeded (1/2 updated"),
+        ("readyz_status", "the smoke test GET /readyz answered HTTP 503"),
+    ],
+)
 def test_failed_rollout_or_smoke_test_rolls_back_and_says_so(cluster, break_it, reason):
     k8s.deploy(cluster.context, env="staging", image=DIGEST_A)
     setattr(cluster, break_it, False if break_it == "rollout_ok" else 503)
@@ -212,7 +296,9 @@ def test_failed_migration_stops_before_the_web_tier(cluster, capsys):
     cluster.job_outcome = "Failed"
     with pytest.raises(Exit) as error:
         k8s.deploy(cluster.context, env="staging", image=DIGEST_A)
-    assert error.value.message == f"Migration job {cluster.slug}-migrate failed; the running version was left untouched."
+    assert (
+        error.value.message == f"Migration job {cluster.slug}-migrate failed; the running version was left untouched."
+    )
     assert ("Deployment", cluster.slug) not in applied(cluster)
 
 
@@ -259,7 +345,7 @@ def test_status_prints_rollout_image_pods_and_events(cluster, capsys):
 def test_logs_prefix_each_line_with_the_pod(cluster, capsys):
     k8s.logs(cluster.context, env="staging", since=5, tail=20)
     assert capsys.readouterr().out.splitlines() == ["web-1 | line one", "web-1 | line two"]
-    query = [r["query"] for r in cluster.requests if r["path"].endswith("/log")][0]
+    query = next(r["query"] for r in cluster.requests if r["path"].endswith("/log"))
     assert query == {"container": ["app"], "sinceSeconds": ["300"], "tailLines": ["20"]}
 
 
@@ -270,15 +356,20 @@ def test_token_is_refreshed_for_long_waits(fake_kube):
 
 
 def test_unreachable_api_server_is_a_sentence():
-    config = {"apiVersion": "v1", "kind": "Config", "current-context": "x",
-              "clusters": [{"name": "x", "cluster": {"server": "http://127.0.0.1:9"}}],
-              "users": [{"name": "x", "user": {"token": "t"}}],
-              "contexts": [{"name": "x", "context": {"cluster": "x", "user": "x"}}]}
+    config = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "current-context": "x",
+        "clusters": [{"name": "x", "cluster": {"server": "http://127.0.0.1:9"}}],
+        "users": [{"name": "x", "user": {"token": "t"}}],
+        "contexts": [{"name": "x", "context": {"cluster": "x", "user": "x"}}],
+    }
     with pytest.raises(Exit, match=r"Cannot reach the Kubernetes API at http://127.0.0.1:9"):
         Kube(config).get("/api")
 
 
 # -- rendering with kubectl ------------------------------------------------------------------------
+
 
 def kubectl_or_skip():
     if shutil.which("kubectl") is None:
@@ -292,10 +383,23 @@ def test_render_sets_the_digest_and_database_settings_in_a_scratch_copy(project)
     base.mkdir(parents=True)
     overlay.mkdir(parents=True)
     (base / "kustomization.yaml").write_text(yaml.safe_dump({"resources": ["job.yaml"]}))
-    (base / "job.yaml").write_text(yaml.safe_dump({"apiVersion": "batch/v1", "kind": "Job", "metadata": {
-        "name": "m"}, "spec": {"template": {"spec": {"containers": [{"name": "app", "image": "app"}]}}}}))
-    kustomization = yaml.safe_dump({"resources": ["../../base"], "configMapGenerator": [
-        {"name": "cfg", "envs": ["config.env"]}], "images": [{"name": "app", "newName": REPO}]})
+    (base / "job.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "batch/v1",
+                "kind": "Job",
+                "metadata": {"name": "m"},
+                "spec": {"template": {"spec": {"containers": [{"name": "app", "image": "app"}]}}},
+            }
+        )
+    )
+    kustomization = yaml.safe_dump(
+        {
+            "resources": ["../../base"],
+            "configMapGenerator": [{"name": "cfg", "envs": ["config.env"]}],
+            "images": [{"name": "app", "newName": REPO}],
+        }
+    )
     (overlay / "kustomization.yaml").write_text(kustomization)
     (overlay / "config.env").write_text("DATABASE_HOST=\nDATABASE_SECRET_ID=\n")
     context = Context(config=make_config(project))
@@ -323,7 +427,8 @@ def test_render_the_projects_own_overlays(env):
     for obj in (deployment, job):
         images = {c["image"] for c in obj["spec"]["template"]["spec"]["containers"]}
         assert images == {f"{REPO}@{DIGEST_A}"}
-    assert is_web(deployment) and not is_web(job)
+    assert is_web(deployment)
+    assert not is_web(job)
     assert k8s.find(docs, "Service", slug)["spec"]["ports"]
     for obj in docs:
         object_path(obj)  # every rendered kind is one deploy can apply

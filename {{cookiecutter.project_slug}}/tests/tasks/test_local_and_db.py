@@ -5,8 +5,13 @@ import json
 import pytest
 from conftest import commands
 from invoke import Exit
-from test_k8s import DIGEST_A, DIGEST_B, REPO, applied  # noqa: F401  (the cluster fixture's helpers)
-from test_k8s import cluster  # noqa: F401  (fixture)
+from test_k8s import (  # noqa: F401  (the cluster fixture's helpers)
+    DIGEST_A,
+    DIGEST_B,
+    REPO,
+    applied,
+    cluster,
+)
 
 from tasks import db, k8s, local
 from tasks.db import database_url
@@ -21,8 +26,14 @@ def test_dev_upgrades_then_serves(mock_context, kwargs, last):
     assert context.run.call_args_list[1].kwargs["env"] == {"APP_ENV": "development"}
 
 
-@pytest.mark.parametrize(("session", "line"), [
-    (None, "nox --session tests lint typing"), ("tests", "nox --session tests"), ("lint, iac", "nox --session lint iac")])
+@pytest.mark.parametrize(
+    ("session", "line"),
+    [
+        (None, "nox --session tests lint typing"),
+        ("tests", "nox --session tests"),
+        ("lint, iac", "nox --session lint iac"),
+    ],
+)
 def test_test_runs_nox_sessions(mock_context, session, line):
     context = mock_context()
     local.test(context, **({} if session is None else {"session": session}))
@@ -33,12 +44,14 @@ def test_database_url_masks_the_password_unless_revealed():
     secret = {"username": "app", "password": "p@ss/word"}
     assert database_url("db.internal", "5432", "svc", secret) == "postgresql://app:****@db.internal:5432/svc"
     assert database_url("db.internal", "5432", "svc", secret, reveal=True) == (
-        "postgresql://app:p%40ss%2Fword@db.internal:5432/svc")
+        "postgresql://app:p%40ss%2Fword@db.internal:5432/svc"
+    )
 
 
 def test_url_reads_the_rds_secret(aws, mock_context, project, capsys):
     arn = aws.client("secretsmanager").create_secret(
-        Name="rds!db", SecretString=json.dumps({"username": "app", "password": "pw"}))["ARN"]
+        Name="rds!db", SecretString=json.dumps({"username": "app", "password": "pw"})
+    )["ARN"]
     cache = project / ".cache" / "outputs-staging.json"
     cache.parent.mkdir()
     cache.write_text(json.dumps({"database_secret_arn": arn, "database_host": "db.internal", "database_name": "svc"}))

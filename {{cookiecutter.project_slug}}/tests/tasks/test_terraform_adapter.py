@@ -24,8 +24,13 @@ def tf(project):
 
 def test_init_argv_has_no_state_and_no_var_file(tf):
     assert tf.init_argv({"bucket": "b", "key": "staging/terraform.tfstate", "region": "us-east-1"}) == [
-        "terraform", f"-chdir={DIR}", "init", "-input=false", "-reconfigure",
-        "-backend-config=bucket=b", "-backend-config=key=staging/terraform.tfstate",
+        "terraform",
+        f"-chdir={DIR}",
+        "init",
+        "-input=false",
+        "-reconfigure",
+        "-backend-config=bucket=b",
+        "-backend-config=key=staging/terraform.tfstate",
         "-backend-config=region=us-east-1",
     ]
     assert tf.init_argv() == ["terraform", f"-chdir={DIR}", "init", "-input=false", "-reconfigure"]
@@ -33,13 +38,18 @@ def test_init_argv_has_no_state_and_no_var_file(tf):
 
 def test_plan_argv_saves_the_plan_with_detailed_exit_code(tf):
     assert tf.plan_argv("/p/.cache/staging.tfplan") == [
-        "terraform", f"-chdir={DIR}", "plan", "-input=false", "-detailed-exitcode", "-out=/p/.cache/staging.tfplan"]
+        "terraform",
+        f"-chdir={DIR}",
+        "plan",
+        "-input=false",
+        "-detailed-exitcode",
+        "-out=/p/.cache/staging.tfplan",
+    ]
 
 
 def test_plan_argv_destroy_and_variables_use_a_var_file(tf):
     argv = tf.plan_argv("out.tfplan", variables={"replicas": 2}, destroy=True)
-    assert argv[:6] == ["terraform", f"-chdir={DIR}", "plan", "-input=false", "-detailed-exitcode",
-                        "-out=out.tfplan"]
+    assert argv[:6] == ["terraform", f"-chdir={DIR}", "plan", "-input=false", "-detailed-exitcode", "-out=out.tfplan"]
     assert argv[6] == "-destroy"
     var_file = argv[7].removeprefix("-var-file=")
     assert json.loads(Path(var_file).read_text()) == {"replicas": 2}
@@ -49,7 +59,12 @@ def test_plan_argv_destroy_and_variables_use_a_var_file(tf):
 
 def test_apply_of_a_saved_plan_needs_no_approval_flag(tf):
     assert tf.apply_argv("/p/.cache/staging.tfplan") == [
-        "terraform", f"-chdir={DIR}", "apply", "-input=false", "/p/.cache/staging.tfplan"]
+        "terraform",
+        f"-chdir={DIR}",
+        "apply",
+        "-input=false",
+        "/p/.cache/staging.tfplan",
+    ]
 
 
 def test_apply_without_a_plan_auto_approves_instead_of_the_librarys_broken_flag(tf):
@@ -61,7 +76,12 @@ def test_apply_without_a_plan_auto_approves_instead_of_the_librarys_broken_flag(
 def test_destroy_never_sends_the_removed_force_flag(tf):
     assert tf.destroy_argv() == ["terraform", f"-chdir={DIR}", "destroy"]
     assert tf.destroy_argv(auto_approve=True) == [
-        "terraform", f"-chdir={DIR}", "destroy", "-input=false", "-auto-approve"]
+        "terraform",
+        f"-chdir={DIR}",
+        "destroy",
+        "-input=false",
+        "-auto-approve",
+    ]
 
 
 def test_output_argv(tf):
@@ -79,8 +99,7 @@ def test_plan_exit_code_one_is_one_sentence(project):
     context = MockContext(config=make_config(project), run=Result(exited=1))
     with Terraform(context, DIR, binary="sh") as tf, pytest.raises(Exit) as error:
         tf.plan("out.tfplan")
-    assert error.value.message == (f"`terraform plan` failed in {DIR} (exit code 1); "
-                                   "Terraform's own message is above.")
+    assert error.value.message == (f"`terraform plan` failed in {DIR} (exit code 1); Terraform's own message is above.")
 
 
 def test_missing_binary_is_one_sentence_not_file_not_found(project):
@@ -96,8 +115,10 @@ def test_dry_run_prints_commands_and_returns_no_outputs(project):
     with Terraform(context, DIR, binary="terraform-not-installed") as tf:
         tf.init()
         assert tf.output() == {}
-    assert commands(context) == [f"terraform-not-installed -chdir={DIR} init -input=false -reconfigure",
-                                 f"terraform-not-installed -chdir={DIR} output -json"]
+    assert commands(context) == [
+        f"terraform-not-installed -chdir={DIR} init -input=false -reconfigure",
+        f"terraform-not-installed -chdir={DIR} output -json",
+    ]
 
 
 def test_parse_outputs_keeps_values_only():

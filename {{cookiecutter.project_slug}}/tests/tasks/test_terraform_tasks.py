@@ -19,9 +19,11 @@ def terraform_on_path(monkeypatch):
 
 
 def terraform_results(plan_exit: int):
-    return {re.compile(r".* plan .*"): Result(exited=plan_exit),
-            re.compile(r".* output -json$"): Result(json.dumps(OUTPUTS)),
-            re.compile(r".*"): Result("")}
+    return {
+        re.compile(r".* plan .*"): Result(exited=plan_exit),
+        re.compile(r".* output -json$"): Result(json.dumps(OUTPUTS)),
+        re.compile(r".*"): Result(""),
+    }
 
 
 def expected(project, env, *steps):
@@ -29,7 +31,7 @@ def expected(project, env, *steps):
     plan = f"{project}/.cache/{env}.tfplan"
     lines = {
         "init": f"{chdir} init -input=false -reconfigure -backend-config=bucket=SLUG-tfstate-ACCOUNT "
-                f"-backend-config=key={env}/terraform.tfstate -backend-config=region=REGION",
+        f"-backend-config=key={env}/terraform.tfstate -backend-config=region=REGION",
         "plan": f"{chdir} plan -input=false -detailed-exitcode -out={plan}",
         "apply": f"{chdir} apply -input=false {plan}",
         "output": f"{chdir} output -json",
@@ -41,17 +43,20 @@ def expected(project, env, *steps):
 
 def fill(lines, context):
     p = context.config.project
-    return [line.replace("SLUG", p.slug).replace("ACCOUNT", p.account_id).replace("REGION", p.region)
-            for line in lines]
+    return [line.replace("SLUG", p.slug).replace("ACCOUNT", p.account_id).replace("REGION", p.region) for line in lines]
 
 
-@pytest.mark.parametrize(("kwargs", "plan_exit", "dry", "steps"), [
-    ({"plan_only": True}, 2, False, ["init", "plan"]),
-    ({"auto_approve": True}, 2, False, ["init", "plan", "apply", "output"]),
-    ({"auto_approve": True}, 0, False, ["init", "plan", "output"]),
-    ({}, 0, True, ["init", "plan", "apply", "output"]),
-    ({"env": "production", "auto_approve": True}, 2, False, ["init", "plan", "apply", "output"]),
-], ids=["plan-only", "auto-approve", "no-changes", "dry", "production"])
+@pytest.mark.parametrize(
+    ("kwargs", "plan_exit", "dry", "steps"),
+    [
+        ({"plan_only": True}, 2, False, ["init", "plan"]),
+        ({"auto_approve": True}, 2, False, ["init", "plan", "apply", "output"]),
+        ({"auto_approve": True}, 0, False, ["init", "plan", "output"]),
+        ({}, 0, True, ["init", "plan", "apply", "output"]),
+        ({"env": "production", "auto_approve": True}, 2, False, ["init", "plan", "apply", "output"]),
+    ],
+    ids=["plan-only", "auto-approve", "no-changes", "dry", "production"],
+)
 def test_provision_runs(mock_context, project, kwargs, plan_exit, dry, steps):
     context = mock_context(dry=dry, run=terraform_results(plan_exit))
     env = kwargs.setdefault("env", "staging")
@@ -94,25 +99,32 @@ def test_bootstrap_is_idempotent(mock_context, project, plan_exit, dry, applied)
     terraform.bootstrap(context)
     chdir = f"terraform -chdir={project}/terraform/bootstrap"
     plan = f"{project}/.cache/bootstrap.tfplan"
-    assert commands(context) == [f"{chdir} init -input=false -reconfigure",
-                                 f"{chdir} plan -input=false -detailed-exitcode -out={plan}",
-                                 *([f"{chdir} apply -input=false {plan}"] if applied else [])]
+    assert commands(context) == [
+        f"{chdir} init -input=false -reconfigure",
+        f"{chdir} plan -input=false -detailed-exitcode -out={plan}",
+        *([f"{chdir} apply -input=false {plan}"] if applied else []),
+    ]
 
 
 def test_destroy_refuses_production_without_confirmation(mock_context):
     context = mock_context()
     with pytest.raises(Exit) as error:
         terraform.destroy(context, env="production")
-    assert error.value.message == ("Refusing to destroy production: it is protected; "
-                                   "pass --confirm production to really destroy it.")
+    assert error.value.message == (
+        "Refusing to destroy production: it is protected; pass --confirm production to really destroy it."
+    )
     assert commands(context) == []
 
 
-@pytest.mark.parametrize(("kwargs", "dry", "steps"), [
-    ({"env": "staging"}, True, ["init", "destroy"]),
-    ({"env": "production", "confirm": "production"}, True, ["init", "destroy"]),
-    ({"env": "staging", "auto_approve": True}, False, ["init", "output", "init", "destroy-auto"]),
-], ids=["dry", "production-confirmed", "auto-approve"])
+@pytest.mark.parametrize(
+    ("kwargs", "dry", "steps"),
+    [
+        ({"env": "staging"}, True, ["init", "destroy"]),
+        ({"env": "production", "confirm": "production"}, True, ["init", "destroy"]),
+        ({"env": "staging", "auto_approve": True}, False, ["init", "output", "init", "destroy-auto"]),
+    ],
+    ids=["dry", "production-confirmed", "auto-approve"],
+)
 def test_destroy_runs(mock_context, project, kwargs, dry, steps, monkeypatch, capsys):
     monkeypatch.setattr(terraform, "destroy_refusal", destroy_refusal)
     results = terraform_results(0)
@@ -132,16 +144,25 @@ def test_destroy_removes_the_outputs_cache(mock_context, project):
     assert not cache.exists()
 
 
-@pytest.mark.parametrize(("env", "confirm", "refused"), [
-    ("staging", None, False), ("production", None, True), ("production", "staging", True),
-    ("production", "production", False)])
+@pytest.mark.parametrize(
+    ("env", "confirm", "refused"),
+    [
+        ("staging", None, False),
+        ("production", None, True),
+        ("production", "staging", True),
+        ("production", "production", False),
+    ],
+)
 def test_destroy_refusal(env, confirm, refused):
     assert (destroy_refusal(env, confirm, ["production"]) is not None) is refused
 
 
 def test_backend_config_is_the_bootstrap_bucket_with_one_key_per_env():
     assert backend_config("svc", "123456789012", "eu-west-1", "staging") == {
-        "bucket": "svc-tfstate-123456789012", "key": "staging/terraform.tfstate", "region": "eu-west-1"}
+        "bucket": "svc-tfstate-123456789012",
+        "key": "staging/terraform.tfstate",
+        "region": "eu-west-1",
+    }
 
 
 def test_output_value_missing_is_a_sentence_or_a_dry_placeholder():
