@@ -47,6 +47,7 @@ def assert_json_503(response: requests.Response) -> None:
     assert response.headers["Content-Type"].startswith("application/json")
     assert "Traceback" not in response.text and "psycopg2" not in response.text, response.text
     assert response.json()["error"]["code"]
+    assert response.headers.get("Retry-After"), "a 503 should say when to retry"
 
 
 # -- SIGTERM ---------------------------------------------------------------------------------------
