@@ -1,9 +1,10 @@
-"""Render every bake's kustomize overlays once per session, the way `invoke deploy` does.
+"""Render every overlay of every bake once per session, the staging and production ones the way `invoke deploy` does.
 
 Bakes whose `k8s/` trees are byte-identical are rendered once (the tree only depends on a few
-answers). Each overlay is rendered twice: as committed (it must render on its own) and as deployed,
+answers). Each overlay renders as committed; staging and production are then rendered as deployed,
 after the two edits `invoke deploy` makes — the image pinned by digest (what `kustomize edit set
-image app=<url>@<digest>` writes) and the Terraform outputs written into `config.env`.
+image app=<url>@<digest>` writes) and the Terraform outputs written into `config.env`. The e2e
+overlay is used as committed.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ import pytest
 import yaml
 from bakery import NAMED_COMBOS, OPTIONS, all_pairs, combo_id, render
 
-ENVIRONMENTS = ("staging", "production")
+# Overlays deployed to AWS by `invoke deploy`, and the kind cluster of the end-to-end workflow.
+DEPLOYED = ("staging", "production")
+OVERLAYS = (*DEPLOYED, "e2e")
 # Stands for the digest the deploy workflow's build job outputs.
 DIGEST = "sha256:" + "5e" * 32
 TERRAFORM_OUTPUTS = {
@@ -54,7 +57,7 @@ def run(argv: list[str], **kwargs) -> subprocess.CompletedProcess[str]:
 
 @dataclass
 class Render:
-    """One overlay of one distinct bake, rendered as deployed."""
+    """One overlay of one distinct bake, rendered as deployed (e2e: as committed)."""
 
     project: Path
     answers: dict[str, str]
@@ -65,9 +68,9 @@ class Render:
     def of_kind(self, kind: str) -> list[dict]:
         return [doc for doc in self.docs if doc["kind"] == kind]
 
-    def one(self, kind: str) -> dict:
-        found = self.of_kind(kind)
-        assert len(found) == 1, f"{self.env}: expected one {kind}, rendered {len(found)}"
+    def one(self, kind: str, name: str | None = None) -> dict:
+        found = [doc for doc in self.of_kind(kind) if name is None or doc["metadata"]["name"] == name]
+        assert len(found) == 1, f"{self.env}: expected one {kind} {name or ''}, rendered {len(found)}"
         return found[0]
 
     @property
@@ -137,22 +140,22 @@ def distinct_bakes() -> dict[str, tuple[str, dict[str, str], Path]]:
 
 @pytest.fixture(scope="session")
 def renders(distinct_bakes, tmp_path_factory) -> dict[tuple[str, str], Render]:
-    """(first combo id, env) -> the overlay rendered as deployed; committed overlays must render too."""
+    """(first combo id, overlay) -> the overlay rendered as deployed; committed overlays must render too."""
     started = time.monotonic()
     out = tmp_path_factory.mktemp("rendered")
     jobs = []
     for index, (name, answers, project) in enumerate(
         {first: (first, answers, project) for first, answers, project in distinct_bakes.values()}.values()
     ):
-        for env in ENVIRONMENTS:
+        for env in OVERLAYS:
             workdir = out / f"work-{index}-{env}"
             shutil.copytree(project / "k8s", workdir / "k8s")
             jobs.append((name, answers, project, env, out / f"{index}-{env}.yaml", workdir))
 
     def one(job):
         name, answers, project, env, target, workdir = job
-        kustomize(project / "k8s" / "overlays" / env)
-        target.write_text(kustomize(prepare_deploy(workdir / "k8s", env)))
+        committed = kustomize(project / "k8s" / "overlays" / env)
+        target.write_text(kustomize(prepare_deploy(workdir / "k8s", env)) if env in DEPLOYED else committed)
         docs = [doc for doc in yaml.safe_load_all(target.read_text()) if doc]
         return (name, env), Render(project, answers, env, target, docs)
 
@@ -169,8 +172,8 @@ def combo(request) -> str:
     return request.param
 
 
-@pytest.fixture(params=ENVIRONMENTS)
+@pytest.fixture(params=OVERLAYS)
 def rendered(request, combo, distinct_bakes, renders) -> Render:
-    """The overlay `env` of bake `combo`, rendered as deployed."""
+    """An overlay of bake `combo`, rendered as deployed."""
     first = distinct_bakes[combo][0]
     return renders[(first, request.param)]

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import DIGEST, TERRAFORM_OUTPUTS
+from conftest import DEPLOYED, DIGEST, TERRAFORM_OUTPUTS
 
 POD_TEMPLATE_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "ReplicaSet"}
 RESTRICTED_VOLUME_TYPES = {
@@ -31,6 +31,15 @@ def pod_templates(render) -> list[tuple[str, dict]]:
         elif doc["kind"] == "CronJob":
             templates.append((f"CronJob/{doc['metadata']['name']}", doc["spec"]["jobTemplate"]["spec"]["template"]))
     return templates
+
+
+def app_templates(render) -> list[tuple[str, dict]]:
+    """The pod templates that run the service's own image (not, e.g., e2e's PostgreSQL)."""
+    return [
+        (name, template)
+        for name, template in pod_templates(render)
+        if template["metadata"]["labels"].get("app.kubernetes.io/name") == render.slug
+    ]
 
 
 def containers(pod_spec: dict) -> list[dict]:
@@ -110,7 +119,7 @@ def test_pod_templates_meet_the_restricted_profile(rendered):
 
 def test_run_as_user_is_the_dockerfile_user(rendered):
     uid, gid = dockerfile_user(rendered.project)
-    for name, template in pod_templates(rendered):
+    for name, template in app_templates(rendered):
         pod_context = template["spec"]["securityContext"]
         for container in containers(template["spec"]):
             context = {**pod_context, **container.get("securityContext", {})}
@@ -119,13 +128,15 @@ def test_run_as_user_is_the_dockerfile_user(rendered):
                 assert context.get("runAsGroup") == gid, f"{name}: runAsGroup != Dockerfile group {gid}"
 
 
-def test_images_are_pinned_by_the_deployed_digest(rendered):
+def test_images_are_the_deployed_digest_or_the_e2e_build(rendered):
     account, region = (
         rendered.answers.get("aws_account_id", "123456789012"),
         rendered.answers.get("aws_region", "us-east-1"),
     )
     expected = f"{account}.dkr.ecr.{region}.amazonaws.com/{rendered.slug}@{DIGEST}"
-    for name, template in pod_templates(rendered):
+    if rendered.env not in DEPLOYED:
+        expected = "app:e2e"
+    for name, template in app_templates(rendered):
         for container in containers(template["spec"]):
             assert container["image"] == expected, name
 
@@ -140,9 +151,7 @@ def test_resources_memory_request_equals_limit_and_cpu_is_requested(rendered):
 
 
 def web(rendered) -> dict:
-    deployment = rendered.one("Deployment")
-    assert deployment["metadata"]["name"] == rendered.slug
-    return deployment
+    return rendered.one("Deployment", rendered.slug)
 
 
 def app_container(rendered) -> dict:
@@ -210,13 +219,17 @@ def test_production_runs_at_least_two_pods(combo, distinct_bakes, renders):
 
 
 def test_service_exposes_the_app_on_the_contract_node_port(rendered):
-    service = rendered.one("Service")
+    service = rendered.one("Service", rendered.slug)
     assert service["spec"]["type"] == "NodePort"
     (port,) = service["spec"]["ports"]
     assert port["nodePort"] == 30080
     named = {p["name"]: p["containerPort"] for p in app_container(rendered)["ports"]}
     assert named.get(port["targetPort"], port["targetPort"]) == 8000
     assert service["spec"]["selector"].items() <= web(rendered)["spec"]["template"]["metadata"]["labels"].items()
+
+
+def selects(policy: dict, labels: dict) -> bool:
+    return policy["spec"]["podSelector"].get("matchLabels", {}).items() <= labels.items()
 
 
 def test_network_policies_deny_by_default_and_allow_the_needed_paths(rendered):
@@ -227,8 +240,13 @@ def test_network_policies_deny_by_default_and_allow_the_needed_paths(rendered):
         if p["spec"]["podSelector"] == {} and not p["spec"].get("ingress") and not p["spec"].get("egress")
     ]
     assert deny and set(deny[0]["spec"]["policyTypes"]) == {"Ingress", "Egress"}
+    web_labels = web(rendered)["spec"]["template"]["metadata"]["labels"]
     ingress_ports = {
-        port["port"] for p in policies for rule in p["spec"].get("ingress", []) for port in rule.get("ports", [])
+        port["port"]
+        for p in policies
+        if selects(p, web_labels)
+        for rule in p["spec"].get("ingress", [])
+        for port in rule.get("ports", [])
     }
     egress_ports = {
         (port.get("protocol", "TCP"), port["port"])
@@ -243,11 +261,11 @@ def test_network_policies_deny_by_default_and_allow_the_needed_paths(rendered):
 def test_names_follow_the_contract(rendered):
     slug = rendered.slug
     assert rendered.one("Namespace")["metadata"]["name"] == slug
-    for kind in ("ServiceAccount", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget"):
-        assert rendered.one(kind)["metadata"]["name"] == slug, kind
+    for kind in ("ServiceAccount", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Deployment"):
+        assert rendered.one(kind, slug), kind
     assert rendered.one("Job")["metadata"]["name"] == f"{slug}-migrate"
     assert rendered.one("ServiceAccount").get("automountServiceAccountToken") is False
-    for _, template in pod_templates(rendered):
+    for _, template in app_templates(rendered):
         assert template["spec"]["serviceAccountName"] == slug
     assert [c["name"] for c in web(rendered)["spec"]["template"]["spec"]["containers"]] == ["app"]
 
@@ -256,11 +274,16 @@ def test_configuration_names_the_environment_and_the_terraform_outputs(rendered)
     configmap = rendered.one("ConfigMap")
     assert configmap["metadata"]["name"].startswith(f"{rendered.slug}-config-")
     data = configmap["data"]
-    assert data["APP_ENV"] == rendered.env
-    assert data["DATABASE_NAME"] == rendered.slug.replace("-", "_")
-    for key, value in TERRAFORM_OUTPUTS.items():
-        assert data[key] == value
-    for _, template in pod_templates(rendered):
+    database = rendered.slug.replace("-", "_")
+    if rendered.env in DEPLOYED:
+        assert data["APP_ENV"] == rendered.env
+        assert data["DATABASE_NAME"] == database
+        assert {key: data[key] for key in TERRAFORM_OUTPUTS} == TERRAFORM_OUTPUTS
+        assert "DATABASE_URL" not in data, "deployed pods build the URL from the RDS secret"
+    else:
+        assert data["APP_ENV"] == "staging", "e2e runs under staging's strict configuration rules"
+        assert data["DATABASE_URL"].endswith(f"@postgres:5432/{database}")
+    for _, template in app_templates(rendered):
         for container in containers(template["spec"]):
             refs = [source["configMapRef"]["name"] for source in container.get("envFrom", [])]
             assert refs == [configmap["metadata"]["name"]]
