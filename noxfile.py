@@ -27,8 +27,17 @@ def checkov_bin(session: nox.Session) -> str:
     checkov = CHECKOV_VENV / "bin" / "checkov"
     if not checkov.exists():
         session.run("uv", "venv", "--quiet", "--python", PYTHON, str(CHECKOV_VENV), external=True)
-        session.run("uv", "pip", "install", "--quiet", "--python", str(CHECKOV_VENV / "bin" / "python"),
-                    "-r", "requirements/checkov.txt", external=True)
+        session.run(
+            "uv",
+            "pip",
+            "install",
+            "--quiet",
+            "--python",
+            str(CHECKOV_VENV / "bin" / "python"),
+            "-r",
+            "requirements/checkov.txt",
+            external=True,
+        )
     return str(checkov)
 
 
