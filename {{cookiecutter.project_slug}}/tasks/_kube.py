@@ -1,8 +1,8 @@
 """The Kubernetes API through the official Python client, and the pure decisions about it.
 
 Objects are applied by path with server-side apply, so any kind in ``KINDS`` works without API
-discovery; deployments are rolled back the way ``kubectl rollout undo`` does it (the previous
-ReplicaSet's pod template).
+discovery. Deployments are rolled back the way ``kubectl rollout undo`` does it (a ReplicaSet's pod
+template put back), to the last revision that passed deploy's smoke test.
 """
 
 from __future__ import annotations
@@ -15,6 +15,9 @@ from invoke import Exit
 
 FIELD_MANAGER = "invoke-deploy"
 REVISION = "deployment.kubernetes.io/revision"
+TEMPLATE_HASH = "pod-template-hash"
+# On the Deployment: the pod-template hash of the last revision that passed deploy's smoke test.
+VERIFIED = "deploy.invoke/verified-pod-template-hash"
 
 # kind -> (plural, namespaced). Kinds the manifests use; add one here if the overlay grows.
 KINDS = {
@@ -99,21 +102,48 @@ def rollout_state(deployment: dict) -> tuple[str, str]:
     return "progressing", line
 
 
-def previous_template(replicasets: list[dict], deployment_uid: str, current_revision: str) -> tuple[str, dict] | None:
-    """(revision, pod template) of the newest ReplicaSet older than the current one, owned by the deployment."""
-    candidates = []
-    for rs in replicasets:
-        meta = rs["metadata"]
-        owners = [ref.get("uid") for ref in meta.get("ownerReferences") or []]
-        revision = (meta.get("annotations") or {}).get(REVISION)
-        if deployment_uid in owners and revision and revision.isdigit() and int(revision) < int(current_revision):
-            candidates.append((int(revision), rs))
-    if not candidates:
-        return None
-    revision, rs = max(candidates, key=lambda pair: pair[0])
-    template = json.loads(json.dumps(rs["spec"]["template"]))
-    (template.get("metadata") or {}).get("labels", {}).pop("pod-template-hash", None)
-    return str(revision), template
+def revision_of(obj: dict) -> int:
+    value = ((obj.get("metadata") or {}).get("annotations") or {}).get(REVISION, "0")
+    return int(value) if value.isdigit() else 0
+
+
+def template_hash(replicaset: dict) -> str | None:
+    return ((replicaset["metadata"].get("labels")) or {}).get(TEMPLATE_HASH)
+
+
+def owned(replicasets: list[dict], deployment: dict) -> list[dict]:
+    """The deployment's ReplicaSets, newest revision first."""
+    uid = deployment["metadata"]["uid"]
+    mine = [rs for rs in replicasets if uid in [ref.get("uid") for ref in rs["metadata"].get("ownerReferences") or []]]
+    return sorted(mine, key=revision_of, reverse=True)
+
+
+def rollback_target(replicasets: list[dict], deployment: dict, revision: int | None = None) -> tuple[str, dict | None]:
+    """What a rollback should do: (``restore`` | ``running`` | ``none``, the target ReplicaSet).
+
+    The target is ``revision`` when given, else the last revision that passed deploy's smoke test
+    (its pod-template hash is recorded on the deployment). ``running`` means the deployment already
+    runs it, so rolling back twice, or after deploy rolled back by itself, changes nothing.
+    """
+    mine = owned(replicasets, deployment)
+    if revision is not None:
+        target = next((rs for rs in mine if revision_of(rs) == revision), None)
+    else:
+        verified = ((deployment["metadata"].get("annotations")) or {}).get(VERIFIED)
+        target = next((rs for rs in mine if verified and template_hash(rs) == verified), None)
+    if target is None:
+        return "none", None
+    current = next((rs for rs in mine if revision_of(rs) == revision_of(deployment)), None)
+    if current is not None and template_hash(current) == template_hash(target):
+        return "running", target
+    return "restore", target
+
+
+def pod_template(replicaset: dict) -> dict:
+    """A ReplicaSet's pod template as the deployment should carry it (without the RS's own hash label)."""
+    template = json.loads(json.dumps(replicaset["spec"]["template"]))
+    (template.get("metadata") or {}).get("labels", {}).pop(TEMPLATE_HASH, None)
+    return template
 
 
 def container_images(deployment: dict) -> list[str]:

@@ -14,14 +14,18 @@ from invoke import Context, Exit, task
 from . import _aws
 from ._kube import (
     FIELD_MANAGER,
-    REVISION,
+    VERIFIED,
     Kube,
     KubeError,
     container_images,
     describe,
     job_state,
-    previous_template,
+    owned,
+    pod_template,
+    revision_of,
+    rollback_target,
     rollout_state,
+    template_hash,
 )
 from .env import is_dry, project_root, resolve_env
 from .terraform import load_outputs, output_value
@@ -212,30 +216,56 @@ def roll_out(c: Context, kube: Kube, docs: list[dict]) -> str | None:
     except KubeError as error:
         return f"the smoke test GET /readyz answered {error}"
     print("Smoke test passed: /readyz answered 200.")
+    mark_verified(kube, namespace, name)
     return None
 
 
-def undo(kube: Kube, namespace: str, name: str) -> str | None:
-    """Put the previous ReplicaSet's pod template back; the revision restored, or None if there is none."""
-    path = f"/apis/apps/v1/namespaces/{namespace}/deployments/{name}"
-    deployment = kube.get(path)
-    if deployment is None:
-        raise Exit(f"Deployment {name} does not exist in namespace {namespace}.")
+def deployment_path(namespace: str, name: str) -> str:
+    return f"/apis/apps/v1/namespaces/{namespace}/deployments/{name}"
+
+
+def replicasets(kube: Kube, deployment: dict) -> list[dict]:
+    namespace = deployment["metadata"]["namespace"]
     selector = ",".join(f"{k}={v}" for k, v in deployment["spec"]["selector"]["matchLabels"].items())
-    replicasets = kube.items(f"/apis/apps/v1/namespaces/{namespace}/replicasets", labelSelector=selector)
-    current = (deployment["metadata"].get("annotations") or {}).get(REVISION, "0")
-    previous = previous_template(replicasets, deployment["metadata"]["uid"], current)
-    if previous is None:
-        return None
-    revision, template = previous
+    return kube.items(f"/apis/apps/v1/namespaces/{namespace}/replicasets", labelSelector=selector)
+
+
+def mark_verified(kube: Kube, namespace: str, name: str) -> None:
+    """Record the running pod template as the one rollbacks return to (it passed the smoke test).
+
+    A merge patch under its own field manager, so deploy's next server-side apply keeps it.
+    """
+    deployment = kube.get(deployment_path(namespace, name)) or {}
+    current = next(
+        (rs for rs in owned(replicasets(kube, deployment), deployment) if revision_of(rs) == revision_of(deployment)),
+        None,
+    )
+    if current is None or not template_hash(current):
+        return
     kube.request(
         "PATCH",
-        path,
-        body=[{"op": "replace", "path": "/spec/template", "value": template}],
-        query=[("fieldManager", FIELD_MANAGER)],
-        content_type="application/json-patch+json",
+        deployment_path(namespace, name),
+        body={"metadata": {"annotations": {VERIFIED: template_hash(current)}}},
+        query=[("fieldManager", f"{FIELD_MANAGER}-verified")],
+        content_type="application/merge-patch+json",
     )
-    return revision
+
+
+def undo(kube: Kube, namespace: str, name: str, revision: int | None = None) -> tuple[str, int | None]:
+    """Return to ``revision`` or the last verified one: (``restore`` | ``running`` | ``none``, its revision)."""
+    deployment = kube.get(deployment_path(namespace, name))
+    if deployment is None:
+        raise Exit(f"Deployment {name} does not exist in namespace {namespace}.")
+    action, target = rollback_target(replicasets(kube, deployment), deployment, revision)
+    if action == "restore":
+        kube.request(
+            "PATCH",
+            deployment_path(namespace, name),
+            body=[{"op": "replace", "path": "/spec/template", "value": pod_template(target)}],
+            query=[("fieldManager", FIELD_MANAGER)],
+            content_type="application/json-patch+json",
+        )
+    return action, revision_of(target) if target else None
 
 
 def remove_workloads(c: Context, env: str) -> None:
@@ -291,49 +321,77 @@ def deploy(c, env=None, image=None):
     failure = roll_out(c, kube, docs)
     if failure:
         namespace, name, _ = names(c)
-        revision = undo(kube, namespace, name)
-        done = f"rolled back to revision {revision}" if revision else "there was no earlier revision to roll back to"
-        raise Exit(f"Deploy to {env} failed: {failure}; {done}.")
+        action, revision = undo(kube, namespace, name)
+        raise Exit(f"Deploy to {env} failed: {failure}; {ROLLBACK_OUTCOMES[action].format(revision=revision)}.")
     print(f"Deployed {image or 'the image for this commit'} to {env}.")
 
 
-@task(help={"env": "Environment whose deployment to roll back to its previous revision."})
-def rollback(c, env=None):
-    """Roll the app back to the previous ReplicaSet's pod template and wait for it."""
+ROLLBACK_OUTCOMES = {
+    "restore": "rolled back to revision {revision}, the last one that passed its smoke test",
+    "running": "revision {revision}, the last one that passed its smoke test, is still the one running",
+    "none": "no revision has passed a smoke test yet, so there was nothing to roll back to",
+}
+
+
+@task(
+    help={
+        "env": "Environment whose deployment to roll back.",
+        "revision": "Revision to return to (see `invoke status`); default: the last one that passed its smoke test.",
+    }
+)
+def rollback(c, env=None, revision=None):
+    """Return to the last revision that passed deploy's smoke test (does nothing if it already runs)."""
     env = resolve_env(c, env)
     namespace, name, _ = names(c)
     if is_dry(c):
-        print(f"Would roll deployment {namespace}/{name} in {env} back to its previous revision.")
+        print(f"Would roll deployment {namespace}/{name} in {env} back to revision {revision or 'last verified'}.")
         return
     kube = connect(c, env, load_outputs(c, env))
-    revision = undo(kube, namespace, name)
-    if revision is None:
-        raise Exit(f"Deployment {name} has no earlier revision to roll back to.")
-    print(f"Rolled {name} back to revision {revision}; waiting for it …")
-    path = f"/apis/apps/v1/namespaces/{namespace}/deployments/{name}"
+    action, restored = undo(kube, namespace, name, int(revision) if revision else None)
+    if action == "none":
+        raise Exit(
+            f"Cannot roll back {name} in {env}: "
+            + (f"it has no revision {revision}." if revision else ROLLBACK_OUTCOMES["none"] + ".")
+        )
+    if action == "running":
+        print(f"Nothing to do: {name} in {env} already runs revision {restored}.")
+        return
+    print(f"Rolling {name} in {env} back to revision {restored} …")
     outcome, line = wait_for(
-        "rollout", lambda: rollout_state(kube.get(path)), c.config.deploy.rollout_timeout, c.config.deploy.poll_interval
+        "rollout",
+        lambda: rollout_state(kube.get(deployment_path(namespace, name))),
+        c.config.deploy.rollout_timeout,
+        c.config.deploy.poll_interval,
     )
     if outcome != "done":
-        raise Exit(f"The rollback to revision {revision} {outcome}: {line}; see `invoke status --env {env}`.")
+        raise Exit(f"The rollback to revision {restored} {outcome}: {line}; see `invoke status --env {env}`.")
 
 
 @task(help={"env": "Environment to report on."})
 def status(c, env=None):
-    """Show the rollout, the image, the pods and recent events."""
+    """Show the rollout, the image, the revisions, the pods and recent events."""
     env = resolve_env(c, env)
     namespace, name, _ = names(c)
     kube = connect(c, env, load_outputs(c, env))
-    deployment = kube.get(f"/apis/apps/v1/namespaces/{namespace}/deployments/{name}")
+    deployment = kube.get(deployment_path(namespace, name))
     if deployment is None:
         raise Exit(f"Deployment {name} does not exist in {env} yet: run `invoke deploy --env {env}`.")
-    print(
-        f"Rollout: {rollout_state(deployment)[1]}  (revision "
-        f"{deployment['metadata'].get('annotations', {}).get(REVISION, '?')})"
-    )
+    print(f"Rollout: {rollout_state(deployment)[1]}  (revision {revision_of(deployment)})")
     print("Image:   " + ", ".join(container_images(deployment)))
+    print(format_revisions(owned(replicasets(kube, deployment), deployment), deployment))
     print(format_pods(kube.items(f"/api/v1/namespaces/{namespace}/pods", labelSelector=f"{WEB[0]}={WEB[1]}")))
     print(format_events(kube.items(f"/api/v1/namespaces/{namespace}/events")))
+
+
+def format_revisions(sets: list[dict], deployment: dict) -> str:
+    verified = (deployment["metadata"].get("annotations") or {}).get(VERIFIED)
+    rows = [("REVISION", "IMAGE", "")]
+    for rs in sets:
+        marks = ["running"] if revision_of(rs) == revision_of(deployment) else []
+        marks += ["passed smoke test"] if verified and template_hash(rs) == verified else []
+        images = [c["image"] for c in rs["spec"]["template"]["spec"]["containers"]]
+        rows.append((str(revision_of(rs)), ", ".join(images), ", ".join(marks)))
+    return table(rows)
 
 
 def format_pods(pods: list[dict]) -> str:

@@ -7,6 +7,7 @@ proxy, and plays a deployment controller whose outcome the test chooses (``rollo
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -85,8 +86,8 @@ class FakeKube:
             return 200, "line one\nline two\n"
         if method == "PATCH" and request["content_type"] == "application/apply-patch+yaml":
             return 200, self.apply(path, request["body"])
-        if method == "PATCH" and request["content_type"] == "application/json-patch+json":
-            return self.json_patch(path, request["body"])
+        if method == "PATCH":
+            return self.patch(path, request["content_type"], request["body"])
         if method == "DELETE":
             return (200, {"kind": "Status"}) if self.objects.pop(path, None) else (404, {"message": "not found"})
         if method == "GET" and path in self.objects:
@@ -123,41 +124,49 @@ class FakeKube:
         meta = obj["metadata"]
         meta["uid"] = (previous or {}).get("metadata", {}).get("uid") or f"uid-{len(self.objects)}"
         if obj["kind"] == "Deployment":
-            meta["generation"] = (previous or {}).get("metadata", {}).get("generation", 0) + 1
-            old_template = (previous or {}).get("spec", {}).get("template")
-            meta.setdefault("annotations", {})[REVISION] = (
-                (previous or {}).get("metadata", {}).get("annotations", {}).get(REVISION, "0")
-            )
-            if obj["spec"]["template"] != old_template:
-                self.new_revision(path, obj)
+            before = (previous or {}).get("metadata", {})
+            meta["generation"] = before.get("generation", 0) + 1
+            # annotations owned by other field managers survive a server-side apply
+            meta["annotations"] = {**before.get("annotations", {}), **meta.get("annotations", {})}
+            self.objects[path] = obj
+            if obj["spec"]["template"] != (previous or {}).get("spec", {}).get("template"):
+                self.roll(obj)
         self.objects[path] = obj
         return obj
 
-    def new_revision(self, path: str, deployment: dict) -> None:
+    def roll(self, deployment: dict) -> None:
+        """The deployment controller: reuse the ReplicaSet of an identical template, else make one;
+        either way it becomes the newest revision."""
         self.revision += 1
-        deployment["metadata"]["annotations"][REVISION] = str(self.revision)
         namespace, name = deployment["metadata"]["namespace"], deployment["metadata"]["name"]
         template = json.loads(json.dumps(deployment["spec"]["template"]))
-        template["metadata"].setdefault("labels", {})["pod-template-hash"] = f"h{self.revision}"
-        self.objects[f"/apis/apps/v1/namespaces/{namespace}/replicasets/{name}-{self.revision}"] = {
+        digest = hashlib.sha256(json.dumps(template, sort_keys=True).encode()).hexdigest()[:10]
+        template["metadata"].setdefault("labels", {})["pod-template-hash"] = digest
+        path = f"/apis/apps/v1/namespaces/{namespace}/replicasets/{name}-{digest}"
+        self.objects[path] = {
             "metadata": {
-                "name": f"{name}-{self.revision}",
+                "name": f"{name}-{digest}",
                 "annotations": {REVISION: str(self.revision)},
+                "labels": {"pod-template-hash": digest},
                 "ownerReferences": [{"uid": deployment["metadata"]["uid"]}],
             },
             "spec": {"template": template},
         }
+        deployment["metadata"]["annotations"][REVISION] = str(self.revision)
 
-    def json_patch(self, path: str, operations: list[dict]) -> tuple[int, object]:
+    def patch(self, path: str, content_type: str, body) -> tuple[int, object]:
         deployment = self.objects.get(path)
         if deployment is None:
             return 404, {"message": "not found"}
-        for op in operations:
+        if content_type == "application/merge-patch+json":
+            deployment["metadata"]["annotations"].update(body["metadata"]["annotations"])
+            return 200, deployment
+        for op in body:
             assert (op["op"], op["path"]) == ("replace", "/spec/template"), op
             deployment["spec"]["template"] = op["value"]
         deployment["metadata"]["generation"] += 1
-        self.rollout_ok = True  # the old template is known good
-        self.new_revision(path, deployment)
+        self.rollout_ok = True  # the template put back is known to work
+        self.roll(deployment)
         return 200, deployment
 
     def observe(self, obj: dict) -> dict:

@@ -9,7 +9,17 @@ from conftest import ROOT, make_config, real_runs
 from invoke import Context, Exit
 
 from tasks import k8s
-from tasks._kube import Kube, collection_path, job_state, object_path, previous_template, rollout_state
+from tasks._kube import (
+    VERIFIED,
+    Kube,
+    collection_path,
+    job_state,
+    object_path,
+    pod_template,
+    revision_of,
+    rollback_target,
+    rollout_state,
+)
 from tasks.k8s import fill_env_file, is_web, parse_image, service_proxy_path, set_image
 
 REPO = "123456789012.dkr.ecr.us-east-1.amazonaws.com/svc"
@@ -119,34 +129,51 @@ def test_rollout_state(obj, state, line):
     assert rollout_state(obj) == (state, line)
 
 
-def replicaset(revision, uid="d1", image="img"):
+def replicaset(revision, template_hash, uid="d1"):
+    labels = {"app": "x", "pod-template-hash": template_hash}
     return {
         "metadata": {
             "annotations": {"deployment.kubernetes.io/revision": str(revision)},
+            "labels": {"pod-template-hash": template_hash},
             "ownerReferences": [{"uid": uid}],
         },
-        "spec": {
-            "template": {
-                "metadata": {"labels": {"app": "x", "pod-template-hash": "h"}},
-                "spec": {"containers": [{"name": "app", "image": image}]},
-            }
-        },
+        "spec": {"template": {"metadata": {"labels": labels}, "spec": {"containers": [{"image": template_hash}]}}},
     }
 
 
-def test_previous_template_is_the_newest_older_revision_of_this_deployment():
-    sets = [
-        replicaset(1, image="one"),
-        replicaset(3, image="three"),
-        replicaset(2, image="two"),
-        replicaset(2, uid="other", image="foreign"),
-    ]
-    revision, template = previous_template(sets, "d1", "3")
-    assert revision == "2"
-    assert template["spec"]["containers"][0]["image"] == "two"
-    assert template["metadata"]["labels"] == {"app": "x"}  # the hash label belongs to the old ReplicaSet
-    assert previous_template(sets, "d1", "1") is None
-    assert previous_template([], "d1", "5") is None
+def with_history(revision, verified=None):
+    annotations = {"deployment.kubernetes.io/revision": str(revision)}
+    if verified:
+        annotations[VERIFIED] = verified
+    return {"metadata": {"uid": "d1", "annotations": annotations}}
+
+
+HISTORY = [replicaset(1, "one"), replicaset(3, "three"), replicaset(2, "two"), replicaset(4, "two", uid="other")]
+
+
+@pytest.mark.parametrize(
+    ("deployment", "revision", "action", "target"),
+    [
+        (with_history(3, verified="two"), None, "restore", 2),  # 3 failed after 2 passed
+        (with_history(3, verified="three"), None, "running", 3),  # rollback after a good deploy: no-op
+        (with_history(3), None, "none", None),  # nothing ever passed
+        (with_history(3, verified="gone"), None, "none", None),  # its ReplicaSet was pruned
+        (with_history(3, verified="three"), 1, "restore", 1),  # an explicit revision
+        (with_history(3), 3, "running", 3),
+        (with_history(3), 9, "none", None),
+    ],
+    ids=["after-failure", "idempotent", "never-verified", "pruned", "explicit", "explicit-running", "unknown"],
+)
+def test_rollback_target(deployment, revision, action, target):
+    found, replicaset_ = rollback_target(HISTORY, deployment, revision)
+    assert found == action
+    assert (revision_of(replicaset_) if replicaset_ else None) == target
+
+
+def test_pod_template_drops_the_replicasets_hash_label():
+    template = pod_template(replicaset(2, "two"))
+    assert template["metadata"]["labels"] == {"app": "x"}
+    assert template["spec"]["containers"] == [{"image": "two"}]
 
 
 def test_service_proxy_path_uses_the_port_name():
@@ -244,8 +271,12 @@ def test_deploy_migrates_first_then_applies_everything_and_smoke_tests(cluster, 
         ("Deployment", slug),
         ("Job", f"{slug}-migrate"),
     ]
-    patches = [r for r in cluster.requests if r["method"] == "PATCH"]
+    patches = [r for r in cluster.requests if r["content_type"] == "application/apply-patch+yaml"]
     assert all(r["query"] == {"fieldManager": ["invoke-deploy"], "force": ["true"]} for r in patches)
+    verified = [r for r in cluster.requests if r["content_type"] == "application/merge-patch+json"]
+    assert len(verified) == 1  # after the smoke test, the running template is recorded as good
+    assert verified[0]["query"] == {"fieldManager": ["invoke-deploy-verified"]}
+    assert list(verified[0]["body"]["metadata"]["annotations"]) == [VERIFIED]
     assert all(r["authorization"] == "Bearer k8s-aws-v1.fake" for r in cluster.requests)
     first_job_delete = next(i for i, r in enumerate(cluster.requests) if r["method"] == "DELETE")
     assert first_job_delete == 0
@@ -280,7 +311,7 @@ def test_failed_rollout_or_smoke_test_rolls_back_and_says_so(cluster, break_it, 
     with pytest.raises(Exit) as error:
         k8s.deploy(cluster.context, env="staging", image=DIGEST_B)
     assert error.value.message.startswith(f"Deploy to staging failed: {reason}")
-    assert error.value.message.endswith("; rolled back to revision 1.")
+    assert error.value.message.endswith("; rolled back to revision 1, the last one that passed its smoke test.")
     assert deployed_image(cluster) == f"{REPO}@{DIGEST_A}"
     rollback = [r for r in cluster.requests if r["content_type"] == "application/json-patch+json"]
     assert [op["path"] for op in rollback[0]["body"]] == ["/spec/template"]
@@ -288,7 +319,7 @@ def test_failed_rollout_or_smoke_test_rolls_back_and_says_so(cluster, break_it, 
 
 def test_failed_first_deploy_has_nothing_to_roll_back_to(cluster):
     cluster.rollout_ok = False
-    with pytest.raises(Exit, match="there was no earlier revision to roll back to"):
+    with pytest.raises(Exit, match="no revision has passed a smoke test yet, so there was nothing to roll back to"):
         k8s.deploy(cluster.context, env="staging", image=DIGEST_A)
 
 
@@ -316,18 +347,40 @@ def test_deploy_unknown_env_lists_valid_names(cluster):
     assert cluster.requests == []
 
 
-def test_rollback_task_restores_the_previous_image(cluster, capsys):
+def test_rollback_after_deploys_own_rollback_changes_nothing(cluster, capsys):
+    """The deploy workflow runs `invoke rollback` after a failed deploy: it must not undo the undo."""
     k8s.deploy(cluster.context, env="staging", image=DIGEST_A)
-    k8s.deploy(cluster.context, env="staging", image=DIGEST_B)
+    cluster.rollout_ok = False
+    with pytest.raises(Exit, match="rolled back to revision 1"):
+        k8s.deploy(cluster.context, env="staging", image=DIGEST_B)
+    cluster.requests.clear()
+    k8s.rollback(cluster.context, env="staging")
     k8s.rollback(cluster.context, env="staging")
     assert deployed_image(cluster) == f"{REPO}@{DIGEST_A}"
-    assert "back to revision 1" in capsys.readouterr().out
+    assert [r for r in cluster.requests if r["method"] == "PATCH"] == []
+    assert capsys.readouterr().out.count("Nothing to do: ") == 2
 
 
-def test_rollback_without_history_is_a_sentence(cluster):
+def test_rollback_to_an_explicit_revision_then_back(cluster, capsys):
     k8s.deploy(cluster.context, env="staging", image=DIGEST_A)
-    with pytest.raises(Exit, match="has no earlier revision to roll back to"):
+    k8s.deploy(cluster.context, env="staging", image=DIGEST_B)  # revision 2, verified
+    k8s.rollback(cluster.context, env="staging", revision="1")
+    assert deployed_image(cluster) == f"{REPO}@{DIGEST_A}"
+    assert "back to revision 1 …" in capsys.readouterr().out
+    k8s.rollback(cluster.context, env="staging")  # back to the last verified: B
+    assert deployed_image(cluster) == f"{REPO}@{DIGEST_B}"
+
+
+def test_rollback_without_a_verified_revision_is_a_sentence(cluster):
+    cluster.readyz_status = 503
+    with pytest.raises(Exit):
+        k8s.deploy(cluster.context, env="staging", image=DIGEST_A)
+    with pytest.raises(Exit) as error:
         k8s.rollback(cluster.context, env="staging")
+    assert error.value.message == (
+        f"Cannot roll back {cluster.slug} in staging: "
+        "no revision has passed a smoke test yet, so there was nothing to roll back to."
+    )
 
 
 def test_status_prints_rollout_image_pods_and_events(cluster, capsys):
@@ -337,9 +390,11 @@ def test_status_prints_rollout_image_pods_and_events(cluster, capsys):
     printed = capsys.readouterr().out.splitlines()
     assert printed[0] == "Rollout: 2/2 updated, 2 available, 0 old remaining  (revision 1)"
     assert printed[1] == f"Image:   {REPO}@{DIGEST_A}"
-    assert printed[2].split() == ["POD", "PHASE", "READY", "RESTARTS"]
-    assert printed[3].split() == ["web-1", "Running", "1/1", "0"]
-    assert printed[5].split()[:3] == ["2026-11-26T10:00:00Z", "Normal", "Deployment/web"]
+    assert printed[2].split() == ["REVISION", "IMAGE"]
+    assert printed[3].split() == ["1", f"{REPO}@{DIGEST_A}", "running,", "passed", "smoke", "test"]
+    assert printed[4].split() == ["POD", "PHASE", "READY", "RESTARTS"]
+    assert printed[5].split() == ["web-1", "Running", "1/1", "0"]
+    assert printed[7].split()[:3] == ["2026-11-26T10:00:00Z", "Normal", "Deployment/web"]
 
 
 def test_logs_prefix_each_line_with_the_pod(cluster, capsys):
