@@ -62,6 +62,14 @@ def postgres_database(admin_url: str) -> Iterator[str]:
 
 
 NewDatabase = Callable[[], AbstractContextManager[str]]
+USED_DATABASES: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say which database the app tests ran on, so a SQLite fallback is never mistaken for PostgreSQL."""
+    for url in USED_DATABASES:
+        backend = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+        terminalreporter.write_line(f"app tests ran on {backend}: {url}")
 
 
 @pytest.fixture(scope="session")
@@ -83,14 +91,10 @@ def new_database(tmp_path_factory: pytest.TempPathFactory) -> NewDatabase:
 
 
 @pytest.fixture(scope="session")
-def database_url(new_database: NewDatabase, pytestconfig: pytest.Config) -> Iterator[str]:
+def database_url(new_database: NewDatabase) -> Iterator[str]:
     """The run's database, migrated to the newest revision."""
     with new_database() as url:
-        backend = make_url(url).get_backend_name()
-        shown = make_url(url).render_as_string(hide_password=True)
-        reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
-        if reporter is not None:
-            reporter.write_line(f"app tests run on {backend}: {shown}")
+        USED_DATABASES.append(make_url(url).render_as_string(hide_password=True))
         migrate(url)
         yield url
 
