@@ -72,7 +72,7 @@ def _struct_schema(types: dict, fqn: str, seen: tuple[str, ...] = ()) -> dict:
         name, required = anchor.group(1), not prop.get("optional", False)
         nested = _struct_fqn(prop["type"])
         if nested and nested in types and nested not in seen:
-            blocks[name] = {"required": required, **_struct_schema(types, nested, seen + (fqn,))}
+            blocks[name] = {"required": required, **_struct_schema(types, nested, (*seen, fqn))}
         elif docs.get("summary", "").endswith(" block."):
             # Deeply recursive blocks (e.g. WAF `statement`) are typed `any`: the name is known,
             # the content is not.

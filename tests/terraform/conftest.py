@@ -7,10 +7,16 @@ all-pairs matrix and of the named combos is rendered and checked, and nothing is
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
+import subprocess
+import time
 from functools import cache
 from pathlib import Path
 
 import hcl2
+import pytest
 import tfparse
 from bakery import NAMED_COMBOS, all_pairs, combo_id, render
 from hcl import OPTIONS, Block, module_dirs, parse_dir
@@ -68,3 +74,63 @@ def modules(bake_id: str) -> dict[Path, list[Block]]:
 def evaluated(bake_id: str, root: str) -> dict:
     """tfparse's evaluation of one root (`environments/<env>` or `bootstrap`) with its tfvars."""
     return tfparse.load_from_path(str(terraform_dir(bake_id) / root), vars_paths=["terraform.tfvars"])
+
+
+# ---------------------------------------------------------------- checkov, in the background
+
+CHECKOV_TESTS = "test_tf_checkov.py"
+
+
+def _shape(bake_id: str) -> tuple[str, str, bool]:
+    """What changes the resources checkov sees: the optional parts and whether a domain is set
+    (versions, names and regions only change string values)."""
+    answers = COMBOS[bake_id]
+    return answers.get("use_cloudfront", "y"), answers.get("use_worker_instance", "y"), bool(answers.get("domain_name"))
+
+
+def one_bake_per_shape() -> list[str]:
+    chosen: dict[tuple, str] = {}
+    for bake_id in BAKE_IDS:
+        chosen.setdefault(_shape(bake_id), bake_id)
+    return list(chosen.values())
+
+
+def pytest_collection_modifyitems(items):
+    """checkov's tests go last, so its run (started first) overlaps every other test."""
+    items.sort(key=lambda item: item.path.name == CHECKOV_TESTS)
+
+
+@pytest.fixture(scope="session")
+def checkov_process(tmp_path_factory):
+    """One checkov process over a copy of each distinct shape's terraform/: (process, bakes, start)."""
+    checkov = os.environ.get("CHECKOV_BIN") or shutil.which("checkov")
+    if not checkov:
+        yield None
+        return
+    scan = tmp_path_factory.mktemp("checkov")
+    bakes = one_bake_per_shape()
+    for bake_id in bakes:
+        shutil.copytree(terraform_dir(bake_id), scan / re.sub(r"[^\w.-]", "_", bake_id) / "terraform")
+    # Not --quiet/--compact: those drop the skipped checks the allowlist test reads.
+    command = [
+        checkov,
+        "--skip-download",
+        "--framework",
+        "terraform",
+        "secrets",
+        "--output",
+        "json",
+        "--directory",
+        str(scan),
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    yield process, bakes, time.monotonic()
+    if process.poll() is None:  # the checkov tests were deselected or failed early
+        process.kill()
+        process.communicate()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _start_checkov_first(request):
+    if any(item.path.name == CHECKOV_TESTS for item in request.session.items):
+        request.getfixturevalue("checkov_process")

@@ -59,6 +59,11 @@ def _tree(root: Path) -> dict[str, bytes]:
 def test_terraform_reads_only_the_terraform_answers():
     """The matrix is projected onto TERRAFORM_ANSWERS; answers outside it must not touch terraform/."""
     plain = render()
-    varied = render(python_version="3.13", open_source_license="Not open source", description="Another one.",
-                    author_name="Someone Else", author_email="someone@example.org")
+    varied = render(
+        python_version="3.13",
+        open_source_license="Not open source",
+        description="Another one.",
+        author_name="Someone Else",
+        author_email="someone@example.org",
+    )
     assert _tree(plain / "terraform") == _tree(varied / "terraform")

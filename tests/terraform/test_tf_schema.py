@@ -15,8 +15,10 @@ from hcl import parse_file
 def schema() -> dict:
     started = time.monotonic()
     loaded = load_schema()
-    print(f"\ntiming: aws provider schema loaded in {time.monotonic() - started:.1f}s "
-          f"({len(loaded['resource'])} resources, {len(loaded['data'])} data sources)")
+    print(
+        f"\ntiming: aws provider schema loaded in {time.monotonic() - started:.1f}s "
+        f"({len(loaded['resource'])} resources, {len(loaded['data'])} data sources)"
+    )
     return loaded
 
 
@@ -94,13 +96,15 @@ resource "aws_eks_cluster" "this" {
 }
 """
     path = tmp_path / "probe.tf"
-    assert sorted(_problems(tmp_path, schema, text)) == sorted([
-        f"{path}:6: aws_eks_cluster.this.vpc_config: unknown argument `subnet_id`",
-        f"{path}:5: aws_eks_cluster.this.vpc_config: missing required argument `subnet_ids`",
-        f"{path}:11: aws_eks_cluster.this.encryption_config: unknown argument `resource`",
-        f"{path}:8: aws_eks_cluster.this.encryption_config: missing required argument `resources`",
-        f"{path}:8: aws_eks_cluster.this.encryption_config: missing required block `provider`",
-    ])
+    assert sorted(_problems(tmp_path, schema, text)) == sorted(
+        [
+            f"{path}:6: aws_eks_cluster.this.vpc_config: unknown argument `subnet_id`",
+            f"{path}:5: aws_eks_cluster.this.vpc_config: missing required argument `subnet_ids`",
+            f"{path}:11: aws_eks_cluster.this.encryption_config: unknown argument `resource`",
+            f"{path}:8: aws_eks_cluster.this.encryption_config: missing required argument `resources`",
+            f"{path}:8: aws_eks_cluster.this.encryption_config: missing required block `provider`",
+        ]
+    )
 
 
 def test_missing_required_block_and_unknown_types_are_caught(tmp_path, schema):
@@ -132,7 +136,9 @@ def test_every_bake_matches_the_provider_schema(schema):
         found, count = check_blocks(blocks, schema)
         problems += [f"[{bake_id}] {problem}" for problem in found]
         checked += count
-    print(f"\nschema-checked {checked} aws_* resource/data blocks across {len(BAKE_IDS)} bakes "
-          f"against hashicorp/aws {PROVIDER_VERSION}")
+    print(
+        f"\nschema-checked {checked} aws_* resource/data blocks across {len(BAKE_IDS)} bakes "
+        f"against hashicorp/aws {PROVIDER_VERSION}"
+    )
     assert checked > 0
     assert not problems, "\n".join(problems)
