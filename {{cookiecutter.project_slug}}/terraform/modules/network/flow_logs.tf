@@ -1,4 +1,5 @@
 resource "aws_cloudwatch_log_group" "flow_logs" {
+  #checkov:skip=CKV_AWS_338:Retention is chosen per environment (log_retention_days); a year of flow logs would cost more than the staging environment itself.
   name              = "/aws/vpc/${var.name}/flow-logs"
   retention_in_days = var.flow_log_retention_days
   kms_key_id        = var.kms_key_arn
