@@ -1,6 +1,7 @@
 """The command line as a user meets it: `invoke --list`, help on every task, a bad --env."""
 
 import inspect
+import re
 import subprocess
 import sys
 
@@ -61,3 +62,20 @@ def test_every_task_has_a_docstring_and_help_for_each_argument(name):
     assert (task.__doc__ or "").strip()
     arguments = [p for p in inspect.signature(task.body).parameters if p != "c"]
     assert sorted(task.help) == sorted(arguments)
+
+
+def test_dry_provision_prints_the_terraform_commands_and_changes_nothing(tmp_path):
+    if not (ROOT / "terraform" / "environments" / "staging").is_dir():
+        pytest.skip("terraform/environments/staging is not in this project yet")
+    before = sorted(p.name for p in ROOT.iterdir())
+    result = invoke("--dry", "provision", "--env", "staging")
+    assert result.returncode == 0, result.stderr
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in result.stdout.splitlines()]
+    chdir = f"terraform -chdir={ROOT}/terraform/environments/staging"
+    assert [line.split(" ", 3)[:3] for line in lines] == [
+        [*chdir.split(), "init"],
+        [*chdir.split(), "plan"],
+        [*chdir.split(), "apply"],
+        [*chdir.split(), "output"],
+    ]
+    assert sorted(p.name for p in ROOT.iterdir()) == before  # no .cache, no plan file
