@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import run
+from k8s_support import report, run
 
 ALLOWLIST = yaml.safe_load((Path(__file__).parent / "checkov_skips.yaml").read_text())
 
@@ -37,18 +37,18 @@ def checkov_report(renders, tmp_path_factory) -> dict:
     result = run(
         [checkov, "--skip-download", "--framework", "kubernetes", "--output", "json", "--directory", str(scan)]
     )
-    print(f"\ntiming: checkov over {len(renders)} renders, {time.monotonic() - started:.1f}s")
+    report(f"timing: checkov over {len(renders)} renders, {time.monotonic() - started:.1f}s")
     try:
-        report = json.loads(result.stdout)
+        parsed = json.loads(result.stdout)
     except json.JSONDecodeError:
         output = result.stdout[-2000:] + result.stderr[-2000:]
         pytest.fail(f"checkov printed no JSON (exit {result.returncode}):\n{output}")
-    reports = report if isinstance(report, list) else [report]
+    reports = parsed if isinstance(parsed, list) else [parsed]
     merged = {"passed_checks": [], "failed_checks": [], "skipped_checks": []}
     for part in reports:
         for key in merged:
             merged[key] += part.get("results", {}).get(key, [])
-    print(
+    report(
         f"checkov kubernetes: {len(merged['passed_checks'])} passed, {len(merged['failed_checks'])} failed, "
         f"{len(merged['skipped_checks'])} skipped"
     )

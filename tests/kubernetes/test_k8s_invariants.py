@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import DEPLOYED, DIGEST, TERRAFORM_OUTPUTS
+from k8s_support import DEPLOYED, DIGEST, TERRAFORM_OUTPUTS
 
 POD_TEMPLATE_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "ReplicaSet"}
 RESTRICTED_VOLUME_TYPES = {

@@ -6,7 +6,7 @@ import time
 from collections import defaultdict
 
 import pytest
-from conftest import run, venv_tool
+from k8s_support import report, run, venv_tool
 
 
 @pytest.fixture(scope="session")
@@ -26,7 +26,7 @@ def validation(renders) -> dict[str, str]:
         unattributed = [line for line in output if line.strip() and not any(str(r.path) in line for r in group)]
         assert not unattributed, f"kubernetes-validate {version}: {unattributed}"
         assert result.returncode == 0 or any(complaints.values()), f"kubernetes-validate exited {result.returncode}"
-    print(f"\ntiming: kubernetes-validate of {len(renders)} renders, {time.monotonic() - started:.1f}s")
+    report(f"timing: kubernetes-validate of {len(renders)} renders, {time.monotonic() - started:.1f}s")
     return complaints
 
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 from bakery import OPTIONS
-from conftest import load_yaml
+from gha_support import load_yaml
 
 # The release commits these actions are pinned to, read from each repository's tags.
 PINS = {

@@ -9,13 +9,13 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import run, venv_tool
+from gha_support import report, run, venv_tool
 
 
 def timed(label: str, argv: list[str]):
     started = time.monotonic()
     result = run(argv)
-    print(f"\ntiming: {label}, {time.monotonic() - started:.1f}s")
+    report(f"timing: {label}, {time.monotonic() - started:.1f}s")
     return result
 
 
@@ -76,8 +76,8 @@ def schema_results(distinct) -> dict[str, dict]:
 
 @pytest.mark.parametrize("schema", list(SCHEMAS))
 def test_files_match_their_json_schema(schema, schema_results):
-    report = schema_results[schema]
-    assert report["status"] == "ok", json.dumps(report["errors"], indent=1)[:4000]
+    outcome = schema_results[schema]
+    assert outcome["status"] == "ok", json.dumps(outcome["errors"], indent=1)[:4000]
 
 
 @pytest.fixture(scope="session")
@@ -124,17 +124,17 @@ def checkov_report(distinct, tmp_path_factory) -> dict:
         [checkov, "--skip-download", "--framework", "github_actions", "--output", "json", "--directory", str(scan)],
     )
     try:
-        report = json.loads(result.stdout)
+        parsed = json.loads(result.stdout)
     except json.JSONDecodeError:
         pytest.fail(
             f"checkov printed no JSON (exit {result.returncode}):\n{result.stdout[-2000:]}{result.stderr[-2000:]}"
         )
-    reports = report if isinstance(report, list) else [report]
+    reports = parsed if isinstance(parsed, list) else [parsed]
     merged = {"passed_checks": [], "failed_checks": [], "skipped_checks": []}
     for part in reports:
         for key in merged:
             merged[key] += part.get("results", {}).get(key, [])
-    print(
+    report(
         f"checkov github_actions: {len(merged['passed_checks'])} passed, {len(merged['failed_checks'])} failed, "
         f"{len(merged['skipped_checks'])} skipped"
     )
