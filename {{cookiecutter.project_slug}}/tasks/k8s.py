@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
 import tempfile
 import time
@@ -131,7 +132,7 @@ def render(c: Context, env: str, image: tuple[str, str], outputs: dict) -> list[
         kustomization.write_text(yaml.safe_dump(data, sort_keys=False))
         env_file = overlay / "config.env"
         env_file.write_text(fill_env_file(env_file.read_text() if env_file.exists() else "", settings))
-        result = c.run(f"kubectl kustomize {overlay}", hide=True, warn=True, dry=False)
+        result = c.run(shlex.join(["kubectl", "kustomize", str(overlay)]), hide=True, warn=True, dry=False)
     if result.exited != 0:
         raise Exit(f"kubectl kustomize failed for {env}: {result.stderr.strip()}")
     return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
@@ -309,7 +310,8 @@ def deploy(c, env=None, image=None):
     """Migrate, apply the overlay, wait for the rollout, smoke test; roll back automatically on failure."""
     env = resolve_env(c, env)
     outputs = load_outputs(c, env)
-    docs = render(c, env, resolve_image(c, env, outputs, image), outputs)
+    name, digest = resolve_image(c, env, outputs, image)
+    docs = render(c, env, (name, digest), outputs)
     if is_dry(c):
         print(
             f"Would migrate, then server-side apply {len(docs)} objects to {env}: "
@@ -323,7 +325,7 @@ def deploy(c, env=None, image=None):
         namespace, name, _ = names(c)
         action, revision = undo(kube, namespace, name)
         raise Exit(f"Deploy to {env} failed: {failure}; {ROLLBACK_OUTCOMES[action].format(revision=revision)}.")
-    print(f"Deployed {image or 'the image for this commit'} to {env}.")
+    print(f"Deployed {name}@{digest} to {env}.")
 
 
 ROLLBACK_OUTCOMES = {

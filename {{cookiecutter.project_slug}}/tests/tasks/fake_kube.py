@@ -92,6 +92,8 @@ class FakeKube:
             return (200, {"kind": "Status"}) if self.objects.pop(path, None) else (404, {"message": "not found"})
         if method == "GET" and path in self.objects:
             return 200, self.observe(self.objects[path])
+        if method == "GET" and path == "/api/v1/services":  # across namespaces
+            return 200, {"items": [o for o in self.objects.values() if o.get("kind") == "Service"]}
         if method == "GET" and path.endswith(("/replicasets", "/pods", "/events", "/services")):
             kind = path.rsplit("/", 1)[1]
             return 200, {

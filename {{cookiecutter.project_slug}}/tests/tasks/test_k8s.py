@@ -5,10 +5,10 @@ import shutil
 
 import pytest
 import yaml
-from conftest import ROOT, make_config, real_runs
+from conftest import ROOT, commands, make_config, real_runs
 from invoke import Context, Exit
 
-from tasks import k8s
+from tasks import k8s, terraform
 from tasks._kube import (
     VERIFIED,
     Kube,
@@ -402,6 +402,25 @@ def test_logs_prefix_each_line_with_the_pod(cluster, capsys):
     assert capsys.readouterr().out.splitlines() == ["web-1 | line one", "web-1 | line two"]
     query = next(r["query"] for r in cluster.requests if r["path"].endswith("/log"))
     assert query == {"container": ["app"], "sinceSeconds": ["300"], "tailLines": ["20"]}
+
+
+def test_destroy_removes_load_balancers_and_the_namespace_before_terraform(cluster, monkeypatch, capsys):
+    monkeypatch.setattr("tasks._terraform.shutil.which", lambda name: f"/usr/bin/{name}")
+    k8s.deploy(cluster.context, env="staging", image=DIGEST_A)
+    other = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "edge", "namespace": "ingress"},
+        "spec": {"type": "LoadBalancer", "ports": [{"port": 80}]},
+    }
+    cluster.apply("/api/v1/namespaces/ingress/services/edge", other)
+    cluster.requests.clear()
+    terraform.destroy(cluster.context, env="staging", auto_approve=True)
+    deletes = [r["path"] for r in cluster.requests if r["method"] == "DELETE"]
+    assert deletes == ["/api/v1/namespaces/ingress/services/edge", f"/api/v1/namespaces/{cluster.slug}"]
+    assert f"/api/v1/namespaces/{cluster.slug}" not in cluster.objects  # waited until it was gone
+    assert commands(cluster.context)[-1].endswith("destroy -input=false -auto-approve")
+    assert "Deleted Service ingress/edge (it owns an AWS load balancer)." in capsys.readouterr().out
 
 
 def test_token_is_refreshed_for_long_waits(fake_kube):
