@@ -210,6 +210,28 @@ def test_e2e_only_runs_by_hand(bake):
     assert set(on) == {"workflow_dispatch"}
 
 
+def test_e2e_deploys_in_the_order_invoke_deploy_uses(bake):
+    """Database and everything but the app first, then the migration Job, then the app, then probes."""
+    workflow = bake.workflow("e2e.yml")
+    (job,) = workflow["jobs"].values()
+    assert workflow["env"]["NAMESPACE"] == bake.slug
+    applies = [
+        line.strip()
+        for step in job["steps"]
+        for line in step.get("run", "").splitlines()
+        if line.strip().startswith("kubectl apply")
+    ]
+    assert len(applies) == 3
+    assert "notin (web,migration)" in applies[0]
+    assert applies[1].endswith("--selector app.kubernetes.io/component=migration")
+    assert "--selector" not in applies[2]
+    runs = "\n".join(step.get("run", "") for step in job["steps"])
+    assert runs.index("wait --for=condition=complete") < runs.index(applies[2])
+    assert runs.index("kubectl kustomize k8s/overlays/e2e") < runs.index(applies[0])
+    for path in ("/livez", "/readyz"):
+        assert path in runs
+
+
 def test_composite_setup_action(bake):
     action = load_yaml(bake.github / "actions" / "setup" / "action.yml")
     assert action["runs"]["using"] == "composite"
