@@ -12,7 +12,7 @@ from invoke import Context, task
 
 from . import _aws
 from .env import is_dry, project_root, resolve_env
-from .terraform import load_outputs
+from .terraform import load_outputs, output_value
 
 PREFIX = "static/"  # CloudFront sends /static/* to the bucket with the path unchanged
 # name.<8+ hex>.ext, as written by asset fingerprinting: the content can never change under that name.
@@ -116,7 +116,10 @@ def publish(c, env=None):
     """Upload changed static files with content types and cache headers; invalidate CloudFront."""
     env = resolve_env(c, env)
     outputs = load_outputs(c, env)
-    bucket = str(outputs.get("static_bucket_name") or "")
+    if "static_bucket_name" not in outputs and is_dry(c):
+        print(f"Would publish changed static files to the static bucket of {env} (its name comes from Terraform).")
+        return
+    bucket = output_value(outputs, "static_bucket_name", env, dry=False)
     if not bucket:
         print(f"{env} has no static assets bucket (CloudFront is off): the app serves /static/ itself.")
         return

@@ -236,7 +236,9 @@ def mark_verified(kube: Kube, namespace: str, name: str) -> None:
 
     A merge patch under its own field manager, so deploy's next server-side apply keeps it.
     """
-    deployment = kube.get(deployment_path(namespace, name)) or {}
+    deployment = kube.get(deployment_path(namespace, name))
+    if deployment is None:
+        return
     current = next(
         (rs for rs in owned(replicasets(kube, deployment), deployment) if revision_of(rs) == revision_of(deployment)),
         None,
@@ -310,8 +312,8 @@ def deploy(c, env=None, image=None):
     """Migrate, apply the overlay, wait for the rollout, smoke test; roll back automatically on failure."""
     env = resolve_env(c, env)
     outputs = load_outputs(c, env)
-    name, digest = resolve_image(c, env, outputs, image)
-    docs = render(c, env, (name, digest), outputs)
+    repository, digest = resolve_image(c, env, outputs, image)
+    docs = render(c, env, (repository, digest), outputs)
     if is_dry(c):
         print(
             f"Would migrate, then server-side apply {len(docs)} objects to {env}: "
@@ -325,7 +327,7 @@ def deploy(c, env=None, image=None):
         namespace, name, _ = names(c)
         action, revision = undo(kube, namespace, name)
         raise Exit(f"Deploy to {env} failed: {failure}; {ROLLBACK_OUTCOMES[action].format(revision=revision)}.")
-    print(f"Deployed {name}@{digest} to {env}.")
+    print(f"Deployed {repository}@{digest} to {env}.")
 
 
 ROLLBACK_OUTCOMES = {
@@ -346,7 +348,8 @@ def rollback(c, env=None, revision=None):
     env = resolve_env(c, env)
     namespace, name, _ = names(c)
     if is_dry(c):
-        print(f"Would roll deployment {namespace}/{name} in {env} back to revision {revision or 'last verified'}.")
+        target = f"revision {revision}" if revision else "the last revision that passed its smoke test"
+        print(f"Would roll deployment {namespace}/{name} in {env} back to {target}.")
         return
     kube = connect(c, env, load_outputs(c, env))
     action, restored = undo(kube, namespace, name, int(revision) if revision else None)

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from invoke import Exit, Result
 
 from tasks import assets
 from tasks.assets import IMMUTABLE, REVALIDATE, cache_control, changed, content_type, invalidation_paths
@@ -148,3 +149,14 @@ def test_publish_without_cloudfront_says_the_app_serves_static(mock_context, pro
     write_outputs(project, "", "")
     assets.publish(mock_context(), env="staging")
     assert "has no static assets bucket (CloudFront is off)" in capsys.readouterr().out
+
+
+def test_publish_dry_run_before_provision_says_what_it_would_do(mock_context, capsys):
+    assets.publish(mock_context(dry=True), env="staging")
+    assert "Would publish changed static files to the static bucket of staging" in capsys.readouterr().out
+
+
+def test_publish_before_provision_is_a_sentence(mock_context, monkeypatch):
+    monkeypatch.setattr("tasks._terraform.shutil.which", lambda name: f"/usr/bin/{name}")
+    with pytest.raises(Exit, match=r"Terraform output 'static_bucket_name' is missing for staging"):
+        assets.publish(mock_context(run=Result("{}")), env="staging")
