@@ -215,19 +215,16 @@ def test_e2e_deploys_in_the_order_invoke_deploy_uses(bake):
     workflow = bake.workflow("e2e.yml")
     (job,) = workflow["jobs"].values()
     assert workflow["env"]["NAMESPACE"] == bake.slug
-    applies = [
-        line.strip()
-        for step in job["steps"]
-        for line in step.get("run", "").splitlines()
-        if line.strip().startswith("kubectl apply")
-    ]
+    lines = [line.strip() for step in job["steps"] for line in step.get("run", "").splitlines()]
+    applies = [i for i, line in enumerate(lines) if line.startswith("kubectl apply")]
     assert len(applies) == 3
-    assert "notin (web,migration)" in applies[0]
-    assert applies[1].endswith("--selector app.kubernetes.io/component=migration")
-    assert "--selector" not in applies[2]
-    runs = "\n".join(step.get("run", "") for step in job["steps"])
-    assert runs.index("wait --for=condition=complete") < runs.index(applies[2])
-    assert runs.index("kubectl kustomize k8s/overlays/e2e") < runs.index(applies[0])
+    assert "notin (web,migration)" in lines[applies[0]]
+    assert lines[applies[1]].endswith("--selector app.kubernetes.io/component=migration")
+    assert "--selector" not in lines[applies[2]]
+    (render,) = [i for i, line in enumerate(lines) if line.startswith("kubectl kustomize k8s/overlays/e2e")]
+    (migrated,) = [i for i, line in enumerate(lines) if "wait --for=condition=complete" in line]
+    assert render < applies[0] < applies[1] < migrated < applies[2]
+    runs = "\n".join(lines)
     for path in ("/livez", "/readyz"):
         assert path in runs
 
