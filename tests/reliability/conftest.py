@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from pathlib import Path
 
 import bakery
 import harness
@@ -50,9 +51,16 @@ def admin_url() -> str:
 
 @pytest.fixture(scope="session")
 def project(admin_url) -> harness.Project:
+    """The default bake, or the already rendered project at $RELIABILITY_PROJECT (e.g. one being fixed)."""
     started = time.monotonic()
-    root = bakery.render()
-    harness.log(f"rendered the default project in {time.monotonic() - started:.1f}s")
+    if os.environ.get("RELIABILITY_PROJECT"):
+        root = Path(os.environ["RELIABILITY_PROJECT"]).resolve()
+        if not (root / "pyproject.toml").is_file():
+            pytest.fail(f"RELIABILITY_PROJECT={root} is not a rendered project (no pyproject.toml there)")
+        harness.log(f"testing the project at {root} (RELIABILITY_PROJECT)")
+    else:
+        root = bakery.render()
+        harness.log(f"rendered the default project in {time.monotonic() - started:.1f}s")
     return harness.install_project(root)
 
 

@@ -28,6 +28,8 @@ def test_schemathesis_finds_no_server_error_and_no_nonconformance(server, tmp_pa
     st = Path(sys.executable).with_name("st")
     argv = [
         str(st),
+        "--config-file",
+        str(Path(__file__).with_name("schemathesis.toml")),
         "run",
         f"{server.url}/openapi.json",
         "--checks",
