@@ -8,7 +8,9 @@ import shlex
 from invoke import Context, Exit, task
 
 from . import _aws
-from .env import is_dry
+from .env import is_dry, require_tool
+
+DOCKER_HOW = "install Docker (https://docs.docker.com/get-docker/)"
 
 
 def ecr_repository_url(account_id: str, region: str, slug: str) -> str:
@@ -55,6 +57,7 @@ def pushed_digest(c: Context, repository_url: str, tag: str) -> str:
 @task(help={"tag": "Image tag (default: the current git commit SHA)."})
 def build(c, tag=None):
     """Build the app image, tagged with the git SHA and the ECR repository name."""
+    require_tool(c, "docker", DOCKER_HOW)
     tag = tag or git_sha(c)
     build_args = dict(c.config.docker.build_args)
     c.run(shlex.join(build_argv(f"{repository(c)}:{tag}", build_args, revision=git_sha(c))))
@@ -63,6 +66,7 @@ def build(c, tag=None):
 @task(help={"tag": "Image tag to push (default: the current git commit SHA)."})
 def push(c, tag=None):
     """Log in to ECR with a boto3 token, push the image, print its digest."""
+    require_tool(c, "docker", DOCKER_HOW)
     tag, url = tag or git_sha(c), repository(c)
     password = ""
     if not is_dry(c):

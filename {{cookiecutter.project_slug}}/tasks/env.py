@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from invoke import Context, Exit
@@ -38,3 +39,9 @@ def resolve_env(c: Context, name: str | None) -> str:
 def is_dry(c: Context) -> bool:
     """True under ``invoke --dry``: print what would change, change nothing."""
     return bool(c.config.run.dry)
+
+
+def require_tool(c: Context, name: str, how: str, even_when_dry: bool = False) -> None:
+    """Stop with one sentence when ``name`` is not on PATH (under --dry only if it runs even then)."""
+    if (even_when_dry or not is_dry(c)) and shutil.which(name) is None:
+        raise Exit(f"{name} is not on PATH: {how}, then run `invoke doctor`.")

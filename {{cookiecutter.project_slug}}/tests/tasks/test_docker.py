@@ -13,6 +13,11 @@ from tasks.docker import build_argv, ecr_repository_url
 SHA = "0123456789abcdef0123456789abcdef01234567"
 
 
+@pytest.fixture(autouse=True)
+def docker_on_path(monkeypatch):
+    monkeypatch.setattr("tasks.env.shutil.which", lambda name: f"/usr/bin/{name}")
+
+
 @pytest.fixture
 def context_with_sha(mock_context):
     def make(dry=False):
@@ -98,3 +103,12 @@ def test_pushed_digest_of_a_missing_image_is_a_sentence(aws, mock_context):
     aws.client("ecr").create_repository(repositoryName=context.config.project.slug)
     with pytest.raises(Exit, match=r"ECR has no image .*:nope: run `invoke build push` first"):
         docker.pushed_digest(context, docker.repository(context), "nope")
+
+
+@pytest.mark.parametrize("step", [docker.build, docker.push])
+def test_missing_docker_is_one_sentence(context_with_sha, monkeypatch, step):
+    monkeypatch.setattr("tasks.env.shutil.which", lambda name: None)
+    context = context_with_sha()
+    with pytest.raises(Exit, match=r"^docker is not on PATH: install Docker"):
+        step(context)
+    assert commands(context) == []

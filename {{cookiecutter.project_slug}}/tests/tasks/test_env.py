@@ -3,7 +3,7 @@
 import pytest
 from invoke import Exit
 
-from tasks.env import check_env, environments
+from tasks.env import check_env, environments, require_tool
 
 
 def test_environments_are_the_sorted_directories(tmp_path):
@@ -36,3 +36,16 @@ def test_unknown_environment_is_one_line_listing_the_valid_names(tmp_path, name,
 def test_no_environments_at_all_says_where_it_looked(tmp_path):
     with pytest.raises(Exit, match="No environments found"):
         check_env("staging", tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("dry", "even_when_dry", "stops"), [(False, False, True), (True, False, False), (True, True, True)]
+)
+def test_require_tool(mock_context, dry, even_when_dry, stops):
+    context = mock_context(dry=dry)
+    if not stops:
+        require_tool(context, "no-such-tool-here", "install it", even_when_dry)
+        return
+    with pytest.raises(Exit) as error:
+        require_tool(context, "no-such-tool-here", "install it", even_when_dry)
+    assert error.value.message == "no-such-tool-here is not on PATH: install it, then run `invoke doctor`."
