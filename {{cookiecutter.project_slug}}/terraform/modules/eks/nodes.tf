@@ -36,10 +36,11 @@ resource "aws_launch_template" "nodes" {
   block_device_mappings {
     device_name = "/dev/xvda"
     ebs {
-      volume_size           = var.node_disk_size_gb
-      volume_type           = "gp3"
+      volume_size = var.node_disk_size_gb
+      volume_type = "gp3"
+      # Encrypted with the account's EBS key: a customer key would also need a key-policy grant
+      # for the Auto Scaling service-linked role, which may not exist yet in a new account.
       encrypted             = true
-      kms_key_id            = var.kms_key_arn
       delete_on_termination = true
     }
   }
@@ -83,5 +84,12 @@ resource "aws_eks_node_group" "this" {
     ignore_changes = [scaling_config[0].desired_size]
   }
 
-  depends_on = [aws_iam_role_policy_attachment.nodes]
+  # Self-managed add-ons are off (bootstrap_self_managed_addons), so nodes only turn Ready once the
+  # managed network add-ons exist.
+  depends_on = [
+    aws_iam_role_policy_attachment.nodes,
+    aws_eks_addon.vpc_cni,
+    aws_eks_addon.kube_proxy,
+    aws_eks_addon.pod_identity_agent,
+  ]
 }

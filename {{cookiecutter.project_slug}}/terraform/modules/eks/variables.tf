@@ -44,7 +44,7 @@ variable "subnet_ids" {
 }
 
 variable "kms_key_arn" {
-  description = "KMS key for envelope encryption of Kubernetes secrets, node volumes and the control-plane log group."
+  description = "KMS key for envelope encryption of Kubernetes secrets and for the control-plane log group."
   type        = string
 }
 

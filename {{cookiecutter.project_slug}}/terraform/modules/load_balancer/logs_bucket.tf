@@ -1,5 +1,21 @@
 data "aws_caller_identity" "current" {}
-data "aws_elb_service_account" "current" {}
+data "aws_region" "current" {}
+
+locals {
+  # Regions opened before August 2022 deliver load balancer logs from a regional ELB account; the
+  # newer ones from a service principal (and have no ELB account to look up).
+  elb_account_regions = [
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1", "af-south-1",
+    "eu-central-1", "eu-west-1", "eu-west-2", "eu-west-3", "eu-south-1", "eu-north-1", "me-south-1",
+    "ap-east-1", "ap-south-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-southeast-1",
+    "ap-southeast-2", "ap-southeast-3", "us-gov-west-1", "us-gov-east-1",
+  ]
+  elb_account_region = contains(local.elb_account_regions, data.aws_region.current.region)
+}
+
+data "aws_elb_service_account" "current" {
+  count = local.elb_account_region ? 1 : 0
+}
 
 # Access logs of the load balancer, CloudFront and the static bucket. The load balancer and
 # CloudFront deliver only to SSE-S3 buckets, so this one cannot use the environment's KMS key.
@@ -70,8 +86,8 @@ data "aws_iam_policy_document" "logs" {
     actions   = ["s3:PutObject"]
     resources = ["${aws_s3_bucket.logs.arn}/alb/AWSLogs/${data.aws_caller_identity.current.account_id}/*"]
     principals {
-      type        = "AWS"
-      identifiers = [data.aws_elb_service_account.current.arn]
+      type        = local.elb_account_region ? "AWS" : "Service"
+      identifiers = local.elb_account_region ? [data.aws_elb_service_account.current[0].arn] : ["logdelivery.elasticloadbalancing.amazonaws.com"]
     }
   }
 
