@@ -18,7 +18,7 @@ FIXES = {
     "git": "install git",
     "nox": "pip install -e '.[dev]' (nox runs the test sessions)",
     "aws credentials": "run `aws sso login` (or export AWS_PROFILE / AWS_ACCESS_KEY_ID)",
-    "state backend": "run `invoke bootstrap` once per AWS account",
+    "state backend": "with AWS credentials, run `invoke bootstrap` once per AWS account",
 }
 
 # tool -> (version command, parser of its stdout)
@@ -62,7 +62,11 @@ def aws_checks(c: Context) -> dict[str, tuple[bool, str]]:
     try:
         identity = identity_check(_aws.caller_identity(session), p.account_id)
     except Exit as error:
-        return {"aws credentials": (False, error.message), "state backend": (False, "unknown without AWS credentials")}
+        # the message's first part says what failed; the fix column says what to do
+        return {
+            "aws credentials": (False, error.message.split(":", 1)[0]),
+            "state backend": (False, "not checked: it needs AWS credentials"),
+        }
     bucket = backend_config(p.slug, p.account_id, p.region, "-")["bucket"]
     try:
         with _aws.aws_errors(f"reading s3://{bucket}"):
