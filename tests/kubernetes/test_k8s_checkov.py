@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from k8s_support import report, run
+from k8s_support import distinct_renders, report, run
 
 ALLOWLIST = yaml.safe_load((Path(__file__).parent / "checkov_skips.yaml").read_text())
 
@@ -31,13 +31,13 @@ def checkov_report(renders, tmp_path_factory) -> dict:
     if not checkov:
         pytest.fail("CHECKOV_BIN is not set: point it at checkov (requirements/checkov.txt), as the nox session does")
     scan = tmp_path_factory.mktemp("checkov")
-    for render in renders.values():
+    for render in distinct_renders(renders):
         shutil.copy(render.path, scan / render.path.name)
     started = time.monotonic()
     result = run(
         [checkov, "--skip-download", "--framework", "kubernetes", "--output", "json", "--directory", str(scan)]
     )
-    report(f"timing: checkov over {len(renders)} renders, {time.monotonic() - started:.1f}s")
+    report(f"timing: checkov over {len(distinct_renders(renders))} distinct renders, {time.monotonic() - started:.1f}s")
     try:
         parsed = json.loads(result.stdout)
     except json.JSONDecodeError:
