@@ -108,6 +108,7 @@ module "observability" {
   name                     = local.name
   cluster_name             = module.eks.cluster_name
   app_namespace            = var.project
+  app_name                 = var.project
   metrics_namespace        = var.project
   load_balancer_arn_suffix = module.load_balancer.arn_suffix
   target_group_arn_suffix  = module.load_balancer.target_group_arn_suffix

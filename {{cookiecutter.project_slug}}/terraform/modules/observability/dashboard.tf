@@ -22,7 +22,7 @@ locals {
     },
     {
       title   = "App metrics (embedded metric format)"
-      metrics = [[{ expression = "SEARCH('{${var.metrics_namespace},Environment,Service}', 'Sum', 60)" }]]
+      metrics = [[{ id = "app", expression = "SEARCH('{${var.metrics_namespace},Environment,Service}', 'Sum', 60)" }]]
     },
     {
       title = "Database CPU and connections"

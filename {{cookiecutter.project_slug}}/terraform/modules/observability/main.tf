@@ -154,12 +154,13 @@ resource "aws_cloudwatch_metric_alarm" "failed_nodes" {
   ok_actions          = local.alarm_actions
 }
 
+# Container Insights names pods by their workload (the Deployment), not by the generated suffix.
 resource "aws_cloudwatch_metric_alarm" "pod_restarts" {
   alarm_name          = "${var.name}-app-restarts"
   alarm_description   = "The app's containers restarted more than ${var.max_restarts_per_15_minutes} times in 15 minutes."
   namespace           = "ContainerInsights"
   metric_name         = "pod_number_of_container_restarts"
-  dimensions          = { ClusterName = var.cluster_name, Namespace = var.app_namespace }
+  dimensions          = { ClusterName = var.cluster_name, Namespace = var.app_namespace, PodName = var.app_name }
   statistic           = "Sum"
   period              = 900
   evaluation_periods  = 1

@@ -13,6 +13,11 @@ variable "app_namespace" {
   type        = string
 }
 
+variable "app_name" {
+  description = "Name of the app's Deployment (Container Insights' PodName dimension)."
+  type        = string
+}
+
 variable "metrics_namespace" {
   description = "CloudWatch namespace of the app's embedded-format metrics."
   type        = string
