@@ -22,7 +22,8 @@ from fake_kube import FakeKube  # noqa: E402
 
 import tasks  # noqa: E402  (the project root must be importable first)
 
-REGION = "us-east-1"
+# The region the tasks use (from the cookiecutter answers), so boto3 here and in the tasks agree.
+REGION = tasks.ns.configuration()["project"]["region"]
 FAST = {"job_timeout": 5, "rollout_timeout": 5, "delete_timeout": 5, "poll_interval": 0.01}
 
 
@@ -70,10 +71,17 @@ def moto_endpoint():
     from moto.server import ThreadedMotoServer
 
     port = free_port()
+    # moto answers as the project's account, so STS and ARNs match the cookiecutter answers
+    account = os.environ.get("MOTO_ACCOUNT_ID")
+    os.environ["MOTO_ACCOUNT_ID"] = tasks.ns.configuration()["project"]["account_id"]
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     yield f"http://127.0.0.1:{port}"
     server.stop()
+    if account is None:
+        os.environ.pop("MOTO_ACCOUNT_ID")
+    else:
+        os.environ["MOTO_ACCOUNT_ID"] = account
 
 
 @pytest.fixture
@@ -94,6 +102,12 @@ def aws(moto_endpoint, monkeypatch):
     import boto3
 
     return boto3.session.Session(region_name=REGION)
+
+
+def create_bucket(session, name: str) -> None:
+    """S3 wants a location constraint everywhere but us-east-1."""
+    where = {} if REGION == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": REGION}}
+    session.client("s3").create_bucket(Bucket=name, **where)
 
 
 @pytest.fixture

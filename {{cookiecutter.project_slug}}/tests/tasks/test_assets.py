@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from conftest import create_bucket
 from invoke import Exit, Result
 
 from tasks import assets
@@ -106,7 +107,7 @@ def test_publish_uploads_with_headers_then_skips_unchanged(aws, mock_context, pr
     context = mock_context()
     static = make_static(project, context.config.project.package)
     s3 = aws.client("s3")
-    s3.create_bucket(Bucket="svc-staging-static")
+    create_bucket(aws, "svc-staging-static")
     distribution = make_distribution(aws)
     write_outputs(project, "svc-staging-static", distribution)
 
@@ -133,7 +134,7 @@ def test_publish_uploads_with_headers_then_skips_unchanged(aws, mock_context, pr
 def test_publish_dry_run_changes_nothing(aws, mock_context, project, capsys):
     context = mock_context(dry=True)
     make_static(project, context.config.project.package)
-    aws.client("s3").create_bucket(Bucket="svc-staging-static")
+    create_bucket(aws, "svc-staging-static")
     distribution = make_distribution(aws)
     write_outputs(project, "svc-staging-static", distribution)
     assets.publish(context, env="staging")

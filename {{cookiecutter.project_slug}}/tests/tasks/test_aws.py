@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from invoke import Exit
 
+import tasks
 from tasks import _aws
 
 
@@ -71,7 +72,7 @@ def test_read_secret(aws):
 
 
 def test_caller_identity(aws):
-    assert _aws.caller_identity(aws)["Account"] == "123456789012"
+    assert _aws.caller_identity(aws)["Account"] == tasks.ns.configuration()["project"]["account_id"]
 
 
 def test_no_credentials_is_one_sentence(aws, monkeypatch, tmp_path):

@@ -4,6 +4,7 @@ import json
 import re
 
 import pytest
+from conftest import create_bucket
 from invoke import Exit, Result
 
 from tasks import doctor
@@ -39,7 +40,7 @@ def test_identity_in_another_account_is_not_ready():
 def test_everything_ready(aws, mock_context, capsys):
     context = mock_context(run=dict(VERSIONS))
     p = context.config.project
-    aws.client("s3").create_bucket(Bucket=f"{p.slug}-tfstate-{p.account_id}")
+    create_bucket(aws, f"{p.slug}-tfstate-{p.account_id}")
     doctor.doctor(context)
     printed = capsys.readouterr().out
     found = table_rows(printed)
