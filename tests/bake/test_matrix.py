@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from bakery import NAMED_COMBOS, TEMPLATE_DIR, all_pairs, combo_id, pairs_covered, render
+from bakery import NAMED_COMBOS, TEMPLATE_DIR, all_pairs, combo_id, pairs_covered, render, tool
 from jinja2 import Environment
 
 from hooks import post_gen
@@ -70,7 +70,7 @@ def test_every_structured_file_parses(project):
 def test_every_python_file_compiles_and_is_ruff_clean(project):
     for path in project.rglob("*.py"):
         compile(path.read_text(), str(path), "exec")
-    for command in (["ruff", "check", "--no-cache", "."], ["ruff", "format", "--check", "--no-cache", "."]):
+    for command in ([tool("ruff"), "check", "--no-cache", "."], [tool("ruff"), "format", "--check", "--no-cache", "."]):
         result = subprocess.run(command, cwd=project, capture_output=True, text=True)
         assert result.returncode == 0, result.stdout + result.stderr
 
