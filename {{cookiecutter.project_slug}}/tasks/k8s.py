@@ -284,18 +284,18 @@ def remove_workloads(c: Context, env: str) -> None:
         return
     try:
         kube = connect(c, env, outputs)
-        for svc in kube.items("/api/v1/services"):
-            if svc["spec"].get("type") == "LoadBalancer":
-                meta = svc["metadata"]
-                kube.delete(f"/api/v1/namespaces/{meta['namespace']}/services/{meta['name']}")
-                print(f"Deleted Service {meta['namespace']}/{meta['name']} (it owns an AWS load balancer).")
-        if kube.delete(f"/api/v1/namespaces/{namespace}"):
-            print(f"Deleting namespace {namespace} …", flush=True)
-            kube.wait_gone(
-                f"/api/v1/namespaces/{namespace}",
-                timeout=c.config.deploy.delete_timeout,
-                interval=c.config.deploy.poll_interval,
-            )
+        doomed = [
+            f"/api/v1/namespaces/{svc['metadata']['namespace']}/services/{svc['metadata']['name']}"
+            for svc in kube.items("/api/v1/services")
+            if svc["spec"].get("type") == "LoadBalancer"
+        ]
+        doomed.append(f"/api/v1/namespaces/{namespace}")
+        for path in doomed:
+            if kube.delete(path):
+                print(f"Deleting {path} …", flush=True)
+        # A LoadBalancer Service goes only after its AWS load balancer did (a finalizer holds it).
+        for path in doomed:
+            kube.wait_gone(path, timeout=c.config.deploy.delete_timeout, interval=c.config.deploy.poll_interval)
     except Exit as reason:
         print(f"Skipped removing workloads: {reason.message}")
 

@@ -420,7 +420,9 @@ def test_destroy_removes_load_balancers_and_the_namespace_before_terraform(clust
     assert deletes == ["/api/v1/namespaces/ingress/services/edge", f"/api/v1/namespaces/{cluster.slug}"]
     assert f"/api/v1/namespaces/{cluster.slug}" not in cluster.objects  # waited until it was gone
     assert commands(cluster.context)[-1].endswith("destroy -input=false -auto-approve")
-    assert "Deleted Service ingress/edge (it owns an AWS load balancer)." in capsys.readouterr().out
+    assert "Deleting /api/v1/namespaces/ingress/services/edge …" in capsys.readouterr().out
+    waited = [r["path"] for r in cluster.requests if r["method"] == "GET" and r["path"] in deletes]
+    assert waited == deletes  # polled each until it was gone
 
 
 def test_token_is_refreshed_for_long_waits(fake_kube):
