@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from urllib.parse import quote
 
-from invoke import Exit, task
+from invoke import Context, Exit, task
 
 from . import _aws, k8s
+from ._kube import Kube
 from .env import is_dry, resolve_env
 from .terraform import load_outputs, output_value
 
@@ -28,22 +29,24 @@ def migrate(c, env=None, image=None):
     """Run `alembic upgrade head` in the cluster as the migration Job and wait for it."""
     env = resolve_env(c, env)
     outputs = load_outputs(c, env)
-    repository = output_value(outputs, "ecr_repository_url", env, is_dry(c))
-    kube = None if is_dry(c) else k8s.connect(c, env, outputs)
-    if image is None:
-        namespace, name, _ = k8s.names(c)
-        deployment = kube.get(f"/apis/apps/v1/namespaces/{namespace}/deployments/{name}") if kube else None
-        if deployment is None and not is_dry(c):
-            raise Exit(f"Nothing is deployed in {env} yet: pass --image sha256:… or run `invoke deploy`.")
-        image = deployment["spec"]["template"]["spec"]["containers"][0]["image"] if deployment else None
-    docs = k8s.render(
-        c, env, k8s.parse_image(repository, image) if image else (repository, "<current digest>"), outputs
-    )
-    if kube is None:
-        print(f"Would replace and run Job {k8s.names(c)[2]} in {env} and wait for it.")
+    if is_dry(c):
+        print(f"Would replace and run Job {k8s.names(c)[2]} in {env} with {image or 'the running image'}, and wait.")
         return
-    k8s.run_migration(c, kube, docs)
+    kube = k8s.connect(c, env, outputs)
+    repository = output_value(outputs, "ecr_repository_url", env, dry=False)
+    image = k8s.parse_image(repository, image or running_image(c, kube, env))
+    k8s.run_migration(c, kube, k8s.render(c, env, image, outputs))
     print(f"Migrations of {env} are at head.")
+
+
+def running_image(c: Context, kube: Kube, env: str) -> str:
+    """The image of the deployment's `app` container."""
+    namespace, name, _ = k8s.names(c)
+    deployment = kube.get(k8s.deployment_path(namespace, name))
+    if deployment is None:
+        raise Exit(f"Nothing is deployed in {env} yet: pass --image sha256:… or run `invoke deploy`.")
+    containers = deployment["spec"]["template"]["spec"]["containers"]
+    return next(container["image"] for container in containers if container["name"] == "app")
 
 
 @task(help={"env": "Environment whose database URL to print.", "reveal": "Print the password too."})

@@ -74,7 +74,7 @@ def load_outputs(c: Context, env: str) -> dict[str, object]:
     return outputs
 
 
-def confirm(question: str) -> bool:
+def ask_yes(question: str) -> bool:
     try:
         return input(f"{question} Type 'yes' to continue: ").strip() == "yes"
     except EOFError:
@@ -110,7 +110,7 @@ def provision(c, env=None, plan_only=False, auto_approve=False):
         if plan_only:
             return
         if changes or is_dry(c):
-            if not (auto_approve or is_dry(c) or confirm(f"Apply this plan to {env}?")):
+            if not (auto_approve or is_dry(c) or ask_yes(f"Apply this plan to {env}?")):
                 raise Exit(f"Not applied; the plan is saved in {plan_file}.")
             tf.apply(plan_file)
         save_outputs(c, env, tf.output())

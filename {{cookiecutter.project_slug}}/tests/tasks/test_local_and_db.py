@@ -79,3 +79,11 @@ def test_migrate_with_an_explicit_image(cluster):  # noqa: F811
     db.migrate(cluster.context, env="staging", image=DIGEST_B)
     job = cluster.objects[f"/apis/batch/v1/namespaces/{cluster.slug}/jobs/{cluster.slug}-migrate"]
     assert job["spec"]["template"]["spec"]["containers"][0]["image"] == f"{REPO}@{DIGEST_B}"
+
+
+def test_migrate_dry_run_sends_nothing(cluster, capsys):  # noqa: F811
+    cluster.context.config.run.dry = True
+    db.migrate(cluster.context, env="staging")
+    assert cluster.requests == []
+    expected = f"Would replace and run Job {cluster.slug}-migrate in staging with the running image, and wait."
+    assert expected in capsys.readouterr().out
