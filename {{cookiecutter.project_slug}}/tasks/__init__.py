@@ -37,6 +37,7 @@ ns.configure(
             "package": "{{ cookiecutter.package_name }}",
             "region": "{{ cookiecutter.aws_region }}",
             "account_id": "{{ cookiecutter.aws_account_id }}",
+            "node_instance_type": "{{ cookiecutter.node_instance_type }}",
             "protected_environments": ["production"],
         },
         "docker": {"build_args": {"PYTHON_VERSION": "{{ cookiecutter.python_version }}"}},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import shlex
 
 from invoke import Context, Exit, task
@@ -18,8 +19,15 @@ def ecr_repository_url(account_id: str, region: str, slug: str) -> str:
     return f"{account_id}.dkr.ecr.{region}.amazonaws.com/{slug}"
 
 
-def build_argv(tag: str, build_args: dict[str, str], revision: str, context: str = ".") -> list[str]:
-    argv = ["docker", "build", "--tag", tag, "--label", f"org.opencontainers.image.revision={revision}"]
+def platform_for(instance_type: str) -> str:
+    """The image platform EC2 nodes of this type run: Graviton families (t4g, m7g, c8gd…) are arm64."""
+    family = instance_type.split(".", 1)[0]
+    return "linux/arm64" if re.fullmatch(r"[a-z]+\d+g[a-z-]*", family) else "linux/amd64"
+
+
+def build_argv(tag: str, build_args: dict[str, str], revision: str, platform: str, context: str = ".") -> list[str]:
+    argv = ["docker", "build", "--platform", platform, "--tag", tag]
+    argv += ["--label", f"org.opencontainers.image.revision={revision}"]
     for name, value in build_args.items():
         argv += ["--build-arg", f"{name}={value}"]
     return [*argv, context]
@@ -60,7 +68,8 @@ def build(c, tag=None):
     require_tool(c, "docker", DOCKER_HOW)
     tag = tag or git_sha(c)
     build_args = dict(c.config.docker.build_args)
-    c.run(shlex.join(build_argv(f"{repository(c)}:{tag}", build_args, revision=git_sha(c))))
+    platform = platform_for(c.config.project.node_instance_type)  # the nodes', not this machine's
+    c.run(shlex.join(build_argv(f"{repository(c)}:{tag}", build_args, revision=git_sha(c), platform=platform)))
 
 
 @task(help={"tag": "Image tag to push (default: the current git commit SHA)."})

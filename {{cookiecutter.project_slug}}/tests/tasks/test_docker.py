@@ -8,7 +8,7 @@ from conftest import commands
 from invoke import Exit, Result
 
 from tasks import docker
-from tasks.docker import build_argv, ecr_repository_url
+from tasks.docker import build_argv, ecr_repository_url, platform_for
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 
@@ -31,9 +31,12 @@ def test_ecr_repository_url():
 
 
 def test_build_argv_tags_labels_and_build_args():
-    assert build_argv("repo:abc", {"PYTHON_VERSION": "3.12"}, revision="abc") == [
+    argv = build_argv("repo:abc", {"PYTHON_VERSION": "3.12"}, revision="abc", platform="linux/amd64")
+    assert argv == [
         "docker",
         "build",
+        "--platform",
+        "linux/amd64",
         "--tag",
         "repo:abc",
         "--label",
@@ -44,6 +47,23 @@ def test_build_argv_tags_labels_and_build_args():
     ]
 
 
+@pytest.mark.parametrize(
+    ("instance_type", "platform"),
+    [
+        ("t3.medium", "linux/amd64"),
+        ("m5a.large", "linux/amd64"),
+        ("t4g.medium", "linux/arm64"),
+        ("m7g.xlarge", "linux/arm64"),
+        ("c8gd.large", "linux/arm64"),
+        ("g5.xlarge", "linux/amd64"),
+        ("c6gn.large", "linux/arm64"),
+        ("inf2.xlarge", "linux/amd64"),
+    ],
+)
+def test_platform_follows_the_node_instance_type(instance_type, platform):
+    assert platform_for(instance_type) == platform
+
+
 @pytest.mark.parametrize(("kwargs", "tag"), [({}, SHA), ({"tag": "try-1"}, "try-1")])
 @pytest.mark.parametrize("dry", [False, True])
 def test_build_command(context_with_sha, kwargs, tag, dry):
@@ -51,8 +71,9 @@ def test_build_command(context_with_sha, kwargs, tag, dry):
     docker.build(context, **kwargs)
     p = context.config.project
     python_version = context.config.docker.build_args["PYTHON_VERSION"]
+    platform = platform_for(p.node_instance_type)
     assert commands(context)[-1] == (
-        f"docker build --tag {p.account_id}.dkr.ecr.{p.region}.amazonaws.com/{p.slug}:{tag} "
+        f"docker build --platform {platform} --tag {p.account_id}.dkr.ecr.{p.region}.amazonaws.com/{p.slug}:{tag} "
         f"--label org.opencontainers.image.revision={SHA} --build-arg PYTHON_VERSION={python_version} ."
     )
 
