@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, g, jsonify
+from flask import Flask, Response, jsonify
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
+
+from .observability import current_request_id
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +32,7 @@ def error_response(status: int, code: str, message: str, fields: dict[str, str] 
     body: dict[str, object] = {
         "code": code,
         "message": message,
-        "request_id": g.get("request_id"),
+        "request_id": current_request_id(),
     }
     if fields:
         body["fields"] = fields

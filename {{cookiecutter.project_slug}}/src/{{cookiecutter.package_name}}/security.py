@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask
 
 from .config import Settings
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -15,17 +21,34 @@ HEADERS = {
 }
 # Browsers only honour HSTS over HTTPS, which the deployed environments always use.
 HSTS = "max-age=31536000; includeSubDomains"
+NO_STORE = ("Cache-Control", "no-store")
+
+
+class SecurityHeaders:
+    """WSGI middleware adding the headers to every response; API responses are never cached.
+
+    No view sets these headers, so they are appended without looking for existing ones.
+    """
+
+    def __init__(self, app: WSGIApplication, headers: list[tuple[str, str]]) -> None:
+        self.app = app
+        self.headers = headers
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        static = environ.get("PATH_INFO", "").startswith("/static/")
+
+        def add_headers(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            headers.extend(self.headers)
+            if not static:
+                headers.append(NO_STORE)
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, add_headers)
 
 
 def init_app(app: Flask, settings: Settings) -> None:
-    """Add the headers after every request; API responses are never cached."""
-
-    @app.after_request
-    def add_security_headers(response: Response) -> Response:
-        for name, value in HEADERS.items():
-            response.headers.setdefault(name, value)
-        if settings.deployed:
-            response.headers.setdefault("Strict-Transport-Security", HSTS)
-        if not request.path.startswith("/static/"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    """Wrap the app so every response carries the headers."""
+    headers = list(HEADERS.items())
+    if settings.deployed:
+        headers.append(("Strict-Transport-Security", HSTS))
+    app.wsgi_app = SecurityHeaders(app.wsgi_app, headers)  # type: ignore[method-assign]

@@ -145,9 +145,10 @@ def db(app: Flask) -> Iterator[Session]:
     by the test and undone with everything else.
     """
     state = Database.state(app)
-    connection = state.engine.connect()
+    connection = state.write_engine.connect()
     transaction = connection.begin()
-    state.sessions.configure(bind=connection, join_transaction_mode="create_savepoint")
+    for factory in (state.sessions, state.read_sessions):
+        factory.configure(bind=connection, join_transaction_mode="create_savepoint")
     session = state.sessions()
     yield session
     session.close()

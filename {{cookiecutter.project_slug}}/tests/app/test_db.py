@@ -7,19 +7,20 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import QueuePool
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool, QueuePool
 
 from {{ cookiecutter.package_name }}.config import load_settings
-from {{ cookiecutter.package_name }}.db import Database, build_engine, db
+from {{ cookiecutter.package_name }}.db import PING_AFTER_IDLE_SECONDS, Database, build_engine, db
 
 
 class StopConnectError(Exception):
     """Stops a connection attempt once its parameters are known."""
 
 
-def test_postgres_engine_has_pre_ping_and_timeouts() -> None:
+def test_postgres_engine_has_pool_and_timeouts() -> None:
     settings = load_settings(
         {
             "APP_ENV": "test",
@@ -31,7 +32,6 @@ def test_postgres_engine_has_pre_ping_and_timeouts() -> None:
     )
     engine = build_engine(settings)
     assert isinstance(engine.pool, QueuePool)
-    assert engine.pool._pre_ping
     assert engine.pool.size() == 7
     seen: dict[str, Any] = {}
 
@@ -74,3 +74,52 @@ def test_development_sqlite_directory_is_created(tmp_path: Path) -> None:
     engine.dispose()
     assert (tmp_path / "instance" / "dev.sqlite3").is_file()
     assert make_url(str(engine.url)).database == str(tmp_path / "instance" / "dev.sqlite3")
+
+
+def test_reads_autocommit_and_writes_get_a_transaction(app: Flask) -> None:
+    state = Database.state(app)
+    postgres = state.engine.dialect.name == "postgresql"
+    with app.test_request_context("/api/v1/items", method="GET"):
+        assert db.session.get_bind() is state.engine
+        if postgres:
+            assert db.session.connection().connection.dbapi_connection.autocommit  # type: ignore[union-attr]
+    with app.test_request_context("/api/v1/items", method="POST"):
+        assert db.session.get_bind() is state.write_engine
+        if postgres:
+            assert not db.session.connection().connection.dbapi_connection.autocommit  # type: ignore[union-attr]
+            assert db.session.connection().get_isolation_level() == "READ COMMITTED"
+    with app.app_context():  # Outside a request (CLI, shell): transactions.
+        assert db.session.get_bind() is state.write_engine
+
+
+def test_dead_idle_connection_is_replaced_by_the_ping(database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("needs PostgreSQL: the test kills the server side of a pooled connection")
+    engine = build_engine(load_settings({"APP_ENV": "test", "DATABASE_URL": database_url, "DATABASE_POOL_SIZE": "1"}))
+    admin = create_engine(database_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+
+    def pooled_backend() -> tuple[int, Any]:
+        with engine.connect() as connection:
+            pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+            return pid, connection.connection._connection_record
+
+    def kill(pid: int) -> None:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
+
+    # A recently used connection is not pinged: its death surfaces as an error (then the pool resets).
+    pid, _ = pooled_backend()
+    kill(pid)
+    with pytest.raises(OperationalError), engine.connect() as connection:
+        connection.exec_driver_sql("SELECT 1")
+    # An idle one is pinged at checkout: kept while it answers, silently replaced once it is dead.
+    pid, record = pooled_backend()
+    record.info["checked_in"] -= PING_AFTER_IDLE_SECONDS + 1
+    assert pooled_backend()[0] == pid
+    pid, record = pooled_backend()
+    record.info["checked_in"] -= PING_AFTER_IDLE_SECONDS + 1
+    kill(pid)
+    new_pid, _ = pooled_backend()
+    assert new_pid != pid
+    engine.dispose()
+    admin.dispose()

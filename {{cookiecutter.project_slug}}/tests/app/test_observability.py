@@ -48,6 +48,13 @@ def test_request_line_is_a_valid_emf_record(client: FlaskClient, capsys: pytest.
     assert line["Latency"] == line["duration_ms"]
 
 
+def test_non_ascii_path_is_logged_as_sent(client: FlaskClient, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert client.get("/caf%C3%A9").status_code == 404
+    [line] = request_lines(capsys)
+    assert line["path"] == "/caf\u00e9"
+
+
 @pytest.mark.parametrize("incoming", ["abc-123", "Root=1-5759e988-bd862e3fe1be46a994272793"])
 def test_sane_incoming_request_id_is_echoed(client: FlaskClient, incoming: str) -> None:
     response = client.get("/livez", headers={"X-Request-ID": incoming})
