@@ -139,7 +139,10 @@ def test_deploy_builds_once_then_staging_then_production(bake):
     builds = [s for s in jobs["build"]["steps"] if str(s.get("uses", "")).startswith("docker/build-push-action@")]
     assert len(builds) == 1 and builds[0]["with"]["push"] is True
     assert builds[0]["id"] == "build"
-    assert jobs["build"]["outputs"]["digest"] == "${{ steps.build.outputs.digest }}"
+    assert jobs["build"]["outputs"]["digest"] == "${{ steps.build.outputs.digest || steps.existing.outputs.digest }}"
+    (existing,) = [s for s in jobs["build"]["steps"] if s.get("id") == "existing"]
+    assert "aws ecr describe-images" in existing["run"]
+    assert builds[0]["if"] == "steps.existing.outputs.digest == ''", "a commit is built at most once"
 
 
 def test_production_deploys_the_digest_staging_deployed(bake):
