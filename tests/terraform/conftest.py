@@ -37,6 +37,21 @@ TERRAFORM_ANSWERS = (
     "use_worker_instance",
 )
 ENVIRONMENTS = ("staging", "production")
+# Figures the tests measure (checkov counts, blocks checked, timings), repeated at the end of the run.
+FIGURES: list[str] = []
+
+
+def figure(line: str) -> None:
+    """Print a measured figure now and again in the session summary (visible even under -q)."""
+    print(f"\n{line}")
+    FIGURES.append(line)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if FIGURES:
+        terminalreporter.section("terraform layer figures")
+        for line in FIGURES:
+            terminalreporter.write_line(line)
 
 
 def _terraform_combos() -> dict[str, dict[str, str]]:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 from bakery import TEMPLATE_DIR
+from conftest import figure
 
 ALLOWLIST = yaml.safe_load((Path(__file__).parent / "checkov_allowlist.yaml").read_text())
 TEMPLATE_TERRAFORM = TEMPLATE_DIR / "{{cookiecutter.project_slug}}" / "terraform"
@@ -29,8 +30,8 @@ def checkov_report(checkov_process) -> dict:
         )
     process, bakes, started = checkov_process
     stdout, stderr = process.communicate()
-    print(
-        f"\ntiming: checkov over {len(bakes)} bakes ({'; '.join(bakes)}), {time.monotonic() - started:.1f}s "
+    figure(
+        f"timing: checkov over {len(bakes)} bakes ({'; '.join(bakes)}), {time.monotonic() - started:.1f}s "
         "(in the background of the other tests)"
     )
     try:
@@ -49,7 +50,7 @@ def checkov_report(checkov_process) -> dict:
         merged["failed"] += report.get("results", {}).get("failed_checks", [])
         merged["skipped"] += report.get("results", {}).get("skipped_checks", [])
     summary = merged["summary"]
-    print(
+    figure(
         f"checkov terraform+secrets: {summary['passed']} passed, {summary['failed']} failed, "
         f"{summary['skipped']} skipped, {summary['parsing_errors']} parsing errors; skipped ids: "
         f"{len({c['check_id'] for c in merged['skipped']})}"

@@ -11,7 +11,7 @@ from pathlib import Path
 import hcl2
 import pytest
 from bakery import render
-from conftest import BAKE_IDS, terraform_dir
+from conftest import BAKE_IDS, figure, terraform_dir
 from hcl import OPTIONS
 
 
@@ -48,7 +48,7 @@ def test_terraform_fmt_is_clean(tmp_path):
         env=env,
         check=False,
     )
-    print(f"\ntiming: terraform fmt over {len(targets)} bakes, {time.monotonic() - started:.1f}s")
+    figure(f"timing: terraform fmt over {len(targets)} bakes, {time.monotonic() - started:.1f}s")
     assert result.returncode == 0, f"terraform fmt would change:\n{result.stdout}{result.stderr}"
 
 

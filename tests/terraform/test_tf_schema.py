@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from aws_schema import PROVIDER_VERSION, check_blocks, load_schema
-from conftest import BAKE_IDS, modules
+from conftest import BAKE_IDS, figure, modules
 from hcl import parse_file
 
 
@@ -15,8 +15,8 @@ from hcl import parse_file
 def schema() -> dict:
     started = time.monotonic()
     loaded = load_schema()
-    print(
-        f"\ntiming: aws provider schema loaded in {time.monotonic() - started:.1f}s "
+    figure(
+        f"timing: aws provider schema loaded in {time.monotonic() - started:.1f}s "
         f"({len(loaded['resource'])} resources, {len(loaded['data'])} data sources)"
     )
     return loaded
@@ -136,8 +136,8 @@ def test_every_bake_matches_the_provider_schema(schema):
         found, count = check_blocks(blocks, schema)
         problems += [f"[{bake_id}] {problem}" for problem in found]
         checked += count
-    print(
-        f"\nschema-checked {checked} aws_* resource/data blocks across {len(BAKE_IDS)} bakes "
+    figure(
+        f"schema-checked {checked} aws_* resource/data blocks across {len(BAKE_IDS)} bakes "
         f"against hashicorp/aws {PROVIDER_VERSION}"
     )
     assert checked > 0
