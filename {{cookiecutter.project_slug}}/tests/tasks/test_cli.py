@@ -1,6 +1,7 @@
 """The command line as a user meets it: `invoke --list`, help on every task, a bad --env."""
 
 import inspect
+import os
 import re
 import subprocess
 import sys
@@ -29,9 +30,15 @@ TASKS = {
 }
 
 
-def invoke(*args):
+def invoke(*args, env=None):
     return subprocess.run(
-        [sys.executable, "-m", "invoke", *args], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
+        [sys.executable, "-m", "invoke", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=None if env is None else os.environ | env,
     )
 
 
@@ -79,3 +86,13 @@ def test_dry_provision_prints_the_terraform_commands_and_changes_nothing(tmp_pat
         [*chdir.split(), "output"],
     ]
     assert sorted(p.name for p in ROOT.iterdir()) == before  # no .cache, no plan file
+
+
+def test_settings_from_the_environment_override_the_answers():
+    if not (ROOT / "terraform" / "environments" / "staging").is_dir():
+        pytest.skip("terraform/environments/staging is not in this project yet")
+    result = invoke(
+        "--dry", "provision", "--env", "staging", "--plan-only", env={"INVOKE_PROJECT_REGION": "ap-south-1"}
+    )
+    assert result.returncode == 0, result.stderr
+    assert "-backend-config=region=ap-south-1" in result.stdout
