@@ -40,10 +40,12 @@ KINDS = {
 }
 
 
-class KubeError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(f"HTTP {status}: {message}")
-        self.status = status
+class KubeError(Exit):
+    """A non-2xx answer. Callers catch the ones they expect (404); any other ends the task with one sentence."""
+
+    def __init__(self, method: str, path: str, status: int, detail: str) -> None:
+        super().__init__(f"The Kubernetes API refused {method} {path}: HTTP {status}: {detail}")
+        self.status, self.detail = status, detail
 
 
 # -- pure decisions ------------------------------------------------------------------------------
@@ -202,7 +204,7 @@ class Kube:
                 message = json.loads(text).get("message", text)
             except ValueError:
                 message = text
-            raise KubeError(response.status, message)
+            raise KubeError(method, path, response.status, message)
         if raw:
             return text
         return json.loads(text) if text else {}

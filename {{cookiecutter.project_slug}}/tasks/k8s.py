@@ -196,7 +196,7 @@ def print_job_logs(kube: Kube, namespace: str, job_name: str) -> None:
                 )
             )
         except KubeError as error:
-            print(f"(no logs from {name}: {error})")
+            print(f"(no logs from {name}: HTTP {error.status}: {error.detail})")
 
 
 def roll_out(c: Context, kube: Kube, docs: list[dict]) -> str | None:
@@ -216,7 +216,7 @@ def roll_out(c: Context, kube: Kube, docs: list[dict]) -> str | None:
     try:
         kube.request("GET", service_proxy_path(find(docs, "Service", name), "/readyz"), raw=True)
     except KubeError as error:
-        return f"the smoke test GET /readyz answered {error}"
+        return f"the smoke test GET /readyz answered HTTP {error.status}: {error.detail}"
     print("Smoke test passed: /readyz answered 200.")
     mark_verified(kube, namespace, name)
     return None

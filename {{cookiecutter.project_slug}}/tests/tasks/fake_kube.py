@@ -25,6 +25,7 @@ class FakeKube:
         self.rollout_ok = True
         self.job_outcome = "Complete"
         self.readyz_status = 200
+        self.refuse: dict[str, tuple[int, str]] = {}  # path -> (status, message) for any method
         self.revision = 0
         self.lock = threading.Lock()
         fake = self
@@ -80,6 +81,9 @@ class FakeKube:
 
     def answer(self, request: dict) -> tuple[int, object]:
         method, path = request["method"], request["path"]
+        if path in self.refuse:
+            status, message = self.refuse[path]
+            return status, {"kind": "Status", "message": message}
         if "/proxy/" in path:
             return self.readyz_status, "ok" if self.readyz_status == 200 else "database unavailable"
         if path.endswith("/log"):

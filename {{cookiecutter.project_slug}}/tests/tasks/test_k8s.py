@@ -425,6 +425,26 @@ def test_destroy_removes_load_balancers_and_the_namespace_before_terraform(clust
     assert waited == deletes  # polled each until it was gone
 
 
+def test_a_refused_apply_is_one_sentence(cluster):
+    path = f"/apis/apps/v1/namespaces/{cluster.slug}/deployments/{cluster.slug}"
+    cluster.refuse[path] = (422, 'Deployment.apps "x" is invalid: spec.template.spec.containers[0].image: Required')
+    with pytest.raises(Exit) as error:
+        k8s.deploy(cluster.context, env="staging", image=DIGEST_A)
+    assert error.value.message == (
+        f"The Kubernetes API refused PATCH {path}: HTTP 422: "
+        'Deployment.apps "x" is invalid: spec.template.spec.containers[0].image: Required'
+    )
+
+
+def test_forbidden_cluster_is_skipped_by_destroy_with_the_reason(cluster, monkeypatch, capsys):
+    monkeypatch.setattr("tasks._terraform.shutil.which", lambda name: f"/usr/bin/{name}")
+    cluster.refuse["/api/v1/services"] = (403, "services is forbidden")
+    terraform.destroy(cluster.context, env="staging", auto_approve=True)
+    printed = capsys.readouterr().out
+    assert "Skipped removing workloads: The Kubernetes API refused GET /api/v1/services: HTTP 403" in printed
+    assert commands(cluster.context)[-1].endswith("destroy -input=false -auto-approve")
+
+
 def test_token_is_refreshed_for_long_waits(fake_kube):
     kube = Kube(fake_kube.kubeconfig(), token_source=lambda: "k8s-aws-v1.fresh", refresh_after=0)
     kube.get("/api/v1/namespaces/x")
