@@ -30,10 +30,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         DEBUG=settings.debug,
     )
     observability.configure_logging(settings)
-    observability.init_app(app, settings)
-    security.init_app(app, settings)
     errors.init_app(app)
+    # Each of these wraps the WSGI app; the last one is outermost and sees the whole request.
     db.init_app(app, settings)
+    security.init_app(app, settings)
+    observability.init_app(app, settings)
     cli.init_app(app)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(items.blueprint)

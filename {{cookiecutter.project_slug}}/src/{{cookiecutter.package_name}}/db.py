@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import Engine, MetaData, create_engine, event
@@ -13,6 +14,9 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from .config import SERVICE_NAME, Settings, ensure_sqlite_directory
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 # A pooled connection unused for this long is pinged before it is handed out again.
 PING_AFTER_IDLE_SECONDS = 5.0
@@ -117,6 +121,44 @@ class DatabaseState:
     read_sessions: sessionmaker[Session]
 
 
+# Set in the WSGI environ by the error handler when a safe request failed on a dead connection.
+RETRY_KEY = f"{__package__}.retry_on_fresh_connection"
+
+
+def mark_for_retry(connection_invalidated: bool) -> None:
+    """Ask `RetryOnDisconnect` to run the current request again, if that is safe."""
+    if connection_invalidated and request.method in READ_ONLY_METHODS:
+        request.environ.setdefault(RETRY_KEY, True)
+
+
+class RetryOnDisconnect:
+    """WSGI middleware: a safe request that failed on a dead pooled connection runs once more.
+
+    SQLAlchemy empties the pool when it sees a dead connection (after a failover or a restart),
+    so the second attempt gets a fresh one and the client never sees that the first failed.
+    """
+
+    def __init__(self, app: WSGIApplication) -> None:
+        self.app = app
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") not in READ_ONLY_METHODS:
+            return self.app(environ, start_response)
+        held: list[tuple[str, list[tuple[str, str]], Any]] = []
+
+        def hold(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            held.append((status, headers, exc_info))
+            return lambda _data: None
+
+        body = self.app(environ, hold)
+        if environ.get(RETRY_KEY) is True:
+            environ[RETRY_KEY] = False  # Only once.
+            getattr(body, "close", lambda: None)()
+            return self.app(environ, start_response)
+        start_response(*held[-1])
+        return body
+
+
 class Database:
     """Attached with `init_app`; `db.session` is the current request's session."""
 
@@ -132,6 +174,7 @@ class Database:
             read_sessions=sessionmaker(bind=engine, expire_on_commit=False),
         )
         app.teardown_appcontext(self._close_session)
+        app.wsgi_app = RetryOnDisconnect(app.wsgi_app)  # type: ignore[method-assign]
 
     @staticmethod
     def state(app: Flask | None = None) -> DatabaseState:

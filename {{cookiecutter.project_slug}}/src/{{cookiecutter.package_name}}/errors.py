@@ -11,6 +11,7 @@ from flask import Flask, Response, jsonify
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from .db import mark_for_retry
 from .observability import current_request_id
 
 logger = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ def _http_error(error: HTTPException) -> Response:
 
 def _database_unavailable(error: OperationalError | InterfaceError) -> Response:
     logger.warning("database unavailable: %s", type(error.orig).__name__)
+    mark_for_retry(error.connection_invalidated)
     response = error_response(503, "database_unavailable", "The database is unavailable; retry shortly.")
     response.headers["Retry-After"] = "1"
     return response

@@ -15,6 +15,8 @@ from sqlalchemy.pool import NullPool, QueuePool
 from {{ cookiecutter.package_name }}.config import load_settings
 from {{ cookiecutter.package_name }}.db import PING_AFTER_IDLE_SECONDS, Database, build_engine, db
 
+from .conftest import MakeApp
+
 
 class StopConnectError(Exception):
     """Stops a connection attempt once its parameters are known."""
@@ -122,4 +124,28 @@ def test_dead_idle_connection_is_replaced_by_the_ping(database_url: str) -> None
     new_pid, _ = pooled_backend()
     assert new_pid != pid
     engine.dispose()
+    admin.dispose()
+
+
+def test_safe_request_on_a_dead_connection_is_retried_once(make_app: MakeApp, database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("needs PostgreSQL: the test kills the server side of a pooled connection")
+    app = make_app(DATABASE_POOL_SIZE="1")
+    client = app.test_client()
+    admin = create_engine(database_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+
+    def kill_pooled_connection() -> None:
+        pid = client.get("/_backend_pid").get_json()["pid"]
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
+
+    @app.get("/_backend_pid")
+    def backend_pid() -> dict[str, int]:
+        return {"pid": db.session.execute(text("SELECT pg_backend_pid()")).scalar_one()}
+
+    kill_pooled_connection()
+    assert client.get("/api/v1/items").status_code == 200
+    kill_pooled_connection()
+    response = client.post("/api/v1/items", json={"name": "never"})
+    assert response.status_code == 503  # Not safe to repeat: the client decides.
     admin.dispose()
