@@ -7,7 +7,6 @@ so a fault never leaks into another test.
 
 from __future__ import annotations
 
-import contextlib
 import signal
 import socket
 import threading
@@ -231,6 +230,7 @@ def test_no_acknowledged_write_is_lost_while_connections_are_killed(project, dat
     run = uuid.uuid4().hex[:8]
     acknowledged: dict[str, int] = {}
     refused: list[str] = []
+    unexpected: list[str] = []
     statuses: Counter = Counter()
     lock = threading.Lock()
     stop = threading.Event()
@@ -251,8 +251,11 @@ def test_no_acknowledged_write_is_lost_while_connections_are_killed(project, dat
                 if 200 <= response.status_code < 300:
                     acknowledged[name] = response.json()["id"]
                 else:
-                    assert_json_503(response)
                     refused.append(name)
+                    try:
+                        assert_json_503(response)
+                    except (AssertionError, ValueError, KeyError) as error:
+                        unexpected.append(f"{name}: {error}")
 
     with harness.app_server(project, database_url, WEB_CONCURRENCY="2") as server:
         server.start()
@@ -279,10 +282,9 @@ def test_no_acknowledged_write_is_lost_while_connections_are_killed(project, dat
     )
     figures["writes verified"] = f"{len(acknowledged) - len(lost)}/{len(acknowledged)} acknowledged writes stored"
     figures["writes refused but stored"] = len(stored_but_refused)
+    figures["writes refused (503) share"] = f"{statuses[503] / max(1, sum(statuses.values())):.1%}"
     assert sum(statuses.values()) == writers * per_writer
     assert kills["connections"] > 0, "no connection was killed; the test would prove nothing"
     assert not lost, f"{len(lost)} acknowledged writes are missing, e.g. {lost[:5]}"
     assert all(stored[name][1] == int(name.rsplit("-", 1)[1]) for name in acknowledged)
-    assert set(statuses) <= {201, 503}, dict(statuses)
-    with contextlib.suppress(ZeroDivisionError):
-        figures["writes refused (503) share"] = f"{statuses[503] / sum(statuses.values()):.1%}"
+    assert not unexpected, f"{len(unexpected)} answers were neither 201 nor a JSON 503, e.g. {unexpected[:3]}"
