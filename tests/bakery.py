@@ -7,6 +7,7 @@ combination is rendered once per test session and every layer of the pyramid tes
 from __future__ import annotations
 
 import atexit
+import hashlib
 import json
 import shutil
 import sys
@@ -65,17 +66,49 @@ def pairs_covered(combos: list[dict[str, str]]) -> int:
 
 _OUTPUT_ROOT = Path(tempfile.mkdtemp(prefix="bakes-"))
 atexit.register(shutil.rmtree, _OUTPUT_ROOT, ignore_errors=True)
+# Pristine renders shared by every layer's process, keyed by the template's content and the answers:
+# each layer would otherwise spend most of a minute rendering the same matrix again.
+_SHARED_BAKES = TEMPLATE_DIR / ".nox" / "_bakes"
+
+
+@cache
+def template_digest() -> str:
+    """A hash of everything that shapes a render: the questions, the hooks and the project tree."""
+    digest = hashlib.sha256()
+    sources = [TEMPLATE_DIR / "cookiecutter.json", *sorted((TEMPLATE_DIR / "hooks").rglob("*"))]
+    sources += sorted((TEMPLATE_DIR / "{{cookiecutter.project_slug}}").rglob("*"))
+    for path in sources:
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(TEMPLATE_DIR)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def _shared_render(answers: dict[str, str]) -> Path:
+    """The pristine render for these answers, made once for all processes (an atomic rename publishes it)."""
+    key = hashlib.sha256(json.dumps([template_digest(), answers], sort_keys=True).encode()).hexdigest()[:16]
+    published = _SHARED_BAKES / key
+    if not published.exists():
+        _SHARED_BAKES.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix="rendering-", dir=_SHARED_BAKES))
+        cookiecutter(str(TEMPLATE_DIR), no_input=True, extra_context=answers, output_dir=str(staging))
+        try:
+            staging.rename(published)
+        except OSError:  # Another process published the same render first.
+            shutil.rmtree(staging, ignore_errors=True)
+    return next(published.iterdir())
 
 
 @cache
 def _render(frozen: tuple[tuple[str, str], ...]) -> Path:
-    out = _OUTPUT_ROOT / f"bake-{len(list(_OUTPUT_ROOT.iterdir()))}"
-    project = cookiecutter(str(TEMPLATE_DIR), no_input=True, extra_context=dict(frozen), output_dir=str(out))
-    return Path(project)
+    # Tests may write into their project (venvs, caches), so each process works on its own copy.
+    pristine = _shared_render(dict(frozen))
+    copy = _OUTPUT_ROOT / f"bake-{len(list(_OUTPUT_ROOT.iterdir()))}" / pristine.name
+    shutil.copytree(pristine, copy, symlinks=True)
+    return copy
 
 
 def render(**overrides: str) -> Path:
-    """The generated project for these answers (rendered once per process)."""
+    """The generated project for these answers (a private copy, made once per process)."""
     return _render(tuple(sorted(overrides.items())))
 
 
