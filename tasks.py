@@ -11,6 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from cookiecutter.main import cookiecutter
 from invoke import Exit, task
 
 HERE = Path(__file__).parent
@@ -45,10 +46,11 @@ def probe(url: str, *, data: bytes | None = None, attempts: int = 50) -> dict:
 )
 def demo(c, output="build", port=8000, check=False):
     """Render the default project and run its app locally on SQLite (Ctrl-C stops it)."""
-    c.run(f"cookiecutter --no-input --overwrite-if-exists --output-dir {output} {HERE}")
-    project = Path(output, "example-service").resolve()
+    # cookiecutter's API, not its command: `.venv/bin/invoke demo` runs without the venv on PATH.
+    project = Path(cookiecutter(str(HERE), no_input=True, overwrite_if_exists=True, output_dir=output)).resolve()
     venv = project / ".venv"
-    python = json.loads((HERE / "cookiecutter.json").read_text())["python_version"][0]
+    answers = json.loads((project / ".cookiecutter.json").read_text())
+    python, package = answers["python_version"], answers["package_name"]
     c.run(f"{uv()} venv --quiet --allow-existing --python {python} {venv}")
     c.run(f"{uv()} pip install --quiet --python {venv / 'bin' / 'python'} -e {project}")
     env = {"PORT": str(port), "WEB_CONCURRENCY": "2", "APP_ENV": "development"}
@@ -56,7 +58,7 @@ def demo(c, output="build", port=8000, check=False):
     env.pop("DATABASE_URL", None)  # The demo runs on the embedded SQLite default.
     with c.cd(str(project)):
         c.run("alembic upgrade head", env=env)
-    command = ["gunicorn", "--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", "example_service.wsgi:app"]
+    command = ["gunicorn", "--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", f"{package}.wsgi:app"]
     if not check:
         print(f"Serving http://127.0.0.1:{port}/api/v1/items (Ctrl-C to stop)")
         subprocess.run(command, cwd=project, env=env, check=False)
