@@ -51,7 +51,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=20, help="seconds per measured run (default 20)")
     parser.add_argument("--warmup", type=int, default=3, help="seconds of unmeasured load first (default 3)")
-    parser.add_argument("--rounds", type=int, default=2, help="alternating baseline/app rounds (default 2)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating baseline/app rounds (default 3)")
     parser.add_argument("--connections", type=int, default=64, help="concurrent connections (default 64)")
     parser.add_argument("--load-duration", type=int, default=30, help="seconds of the mixed load test")
     parser.add_argument("--rss-bound-mib", type=float, default=20.0, help="allowed RSS growth per worker")
