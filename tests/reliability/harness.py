@@ -243,6 +243,17 @@ class Server:
 
         return sorted(child.pid for child in psutil.Process(self.process.pid).children())
 
+    def accepted_connections(self) -> int:
+        """Client connections the workers have accepted (not those still waiting in the backlog)."""
+        import psutil
+
+        return sum(
+            1
+            for child in psutil.Process(self.process.pid).children()
+            for conn in child.net_connections("tcp")
+            if conn.laddr and conn.laddr.port == self.port and conn.status == psutil.CONN_ESTABLISHED
+        )
+
     def worker_rss(self) -> dict[int, int]:
         """Resident memory of each worker, in bytes."""
         import psutil

@@ -93,7 +93,12 @@ def test_sigterm_lets_in_flight_requests_finish_and_accepts_no_new_work(project,
         threads = [threading.Thread(target=slow_request) for _ in range(slots)]
         for thread in threads:
             thread.start()
-        time.sleep(1.0)  # every slow request is accepted and sleeping in a worker
+        deadline = time.monotonic() + sleep_for - 1
+        while server.accepted_connections() < slots and time.monotonic() < deadline:
+            time.sleep(0.05)
+        accepted = server.accepted_connections()
+        assert accepted == slots, f"only {accepted} of {slots} slow requests reached a worker in time"
+        time.sleep(0.3)  # and each has been read and handed to a worker thread
         signalled = time.monotonic()
         server.process.send_signal(signal.SIGTERM)
         time.sleep(0.5)
