@@ -277,3 +277,20 @@ def test_github_trust_is_exactly_the_repository_and_environment(bake_id, root):
     conditions = _trust_conditions(statement)
     assert conditions.get(f"{GITHUB}:sub") == ("StringEquals", [expected]), f"{where}: {conditions}"
     assert conditions.get(f"{GITHUB}:aud") == ("StringEquals", ["sts.amazonaws.com"]), f"{where}: {conditions}"
+
+
+# ---------------------------------------------------------------- IAM
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+@pytest.mark.parametrize("bake_id", BAKE_IDS)
+def test_every_role_carries_the_permissions_boundary(bake_id, environment):
+    """The deploy role may only manage roles bounded like itself, so every role must be bounded."""
+    result = env(bake_id, environment)
+    (boundary,) = resources(result, "aws_iam_policy")
+    roles = resources(result, "aws_iam_role")
+    unbounded = [address(role) for role in roles if role.get("permissions_boundary") != boundary["id"]]
+    assert roles and not unbounded, f"roles without the environment's permissions boundary: {unbounded}"
+    (document,) = [d for d in data_sources(result, "aws_iam_policy_document") if address(d).endswith(".boundary")]
+    denied = {action for s in as_list(document["statement"]) if s.get("effect") == "Deny" for action in s["actions"]}
+    assert {"iam:CreateRole", "iam:DeleteRolePermissionsBoundary", "iam:CreateAccessKey"} <= denied

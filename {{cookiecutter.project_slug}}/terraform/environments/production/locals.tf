@@ -1,6 +1,5 @@
 locals {
-  name         = "${var.project}-${var.environment}"
-  state_bucket = "${var.project}-tfstate-${var.account_id}"
+  name = "${var.project}-${var.environment}"
 }
 
 # The repository is account-level (terraform/bootstrap), so both environments deploy one digest.

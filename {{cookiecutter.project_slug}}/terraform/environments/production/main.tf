@@ -11,36 +11,38 @@ module "kms" {
 module "network" {
   source = "../../modules/network"
 
-  name                    = local.name
-  cidr_block              = var.vpc_cidr
-  single_nat_gateway      = var.single_nat_gateway
-  flow_log_retention_days = var.log_retention_days
-  kms_key_arn             = module.kms.key_arn
+  name                     = local.name
+  cidr_block               = var.vpc_cidr
+  single_nat_gateway       = var.single_nat_gateway
+  flow_log_retention_days  = var.log_retention_days
+  kms_key_arn              = module.kms.key_arn
+  permissions_boundary_arn = module.ci_identity.permissions_boundary_arn
 }
 
 module "eks" {
   source = "../../modules/eks"
 
-  name                   = local.name
-  kubernetes_version     = var.kubernetes_version
-  vpc_id                 = module.network.vpc_id
-  vpc_cidr_block         = module.network.vpc_cidr_block
-  subnet_ids             = module.network.private_subnet_ids
-  kms_key_arn            = module.kms.key_arn
-  endpoint_public_access = var.cluster_endpoint_public_access
-  public_access_cidrs    = var.cluster_endpoint_public_access_cidrs
-  node_instance_type     = var.node_instance_type
-  node_min_size          = var.node_min_size
-  node_max_size          = var.node_max_size
-  node_desired_size      = var.node_desired_size
-  log_retention_days     = var.log_retention_days
-  deletion_protection    = var.deletion_protection
-  cluster_admins         = merge(var.cluster_admin_arns, { deploy = module.ci_identity.deploy_role_arn })
-  app_namespace          = var.project
-  app_service_account    = var.project
-  app_secret_arns        = [module.database.master_secret_arn]
-  app_kms_key_arns       = [module.kms.key_arn]
-  metrics_namespace      = var.project
+  name                     = local.name
+  kubernetes_version       = var.kubernetes_version
+  vpc_id                   = module.network.vpc_id
+  vpc_cidr_block           = module.network.vpc_cidr_block
+  subnet_ids               = module.network.private_subnet_ids
+  kms_key_arn              = module.kms.key_arn
+  endpoint_public_access   = var.cluster_endpoint_public_access
+  public_access_cidrs      = var.cluster_endpoint_public_access_cidrs
+  node_instance_type       = var.node_instance_type
+  node_min_size            = var.node_min_size
+  node_max_size            = var.node_max_size
+  node_desired_size        = var.node_desired_size
+  log_retention_days       = var.log_retention_days
+  deletion_protection      = var.deletion_protection
+  cluster_admins           = merge(var.cluster_admin_arns, { deploy = module.ci_identity.deploy_role_arn })
+  app_namespace            = var.project
+  app_service_account      = var.project
+  app_secret_arns          = [module.database.master_secret_arn]
+  app_kms_key_arns         = [module.kms.key_arn]
+  metrics_namespace        = var.project
+  permissions_boundary_arn = module.ci_identity.permissions_boundary_arn
 }
 
 module "database" {
@@ -59,6 +61,7 @@ module "database" {
   vpc_id                   = module.network.vpc_id
   subnet_ids               = module.network.database_subnet_ids
   kms_key_arn              = module.kms.key_arn
+  permissions_boundary_arn = module.ci_identity.permissions_boundary_arn
   client_security_group_ids = {
     nodes   = module.eks.node_security_group_id
     cluster = module.eks.cluster_security_group_id
@@ -123,27 +126,23 @@ module "observability" {
 module "worker" {
   source = "../../modules/worker"
 
-  name                 = local.name
-  instance_type        = var.worker_instance_type
-  vpc_id               = module.network.vpc_id
-  vpc_cidr_block       = module.network.vpc_cidr_block
-  subnet_id            = module.network.private_subnet_ids[0]
-  kms_key_arn          = module.kms.key_arn
-  log_retention_days   = var.log_retention_days
-  readable_secret_arns = [module.database.master_secret_arn]
+  name                     = local.name
+  instance_type            = var.worker_instance_type
+  vpc_id                   = module.network.vpc_id
+  vpc_cidr_block           = module.network.vpc_cidr_block
+  subnet_id                = module.network.private_subnet_ids[0]
+  kms_key_arn              = module.kms.key_arn
+  log_retention_days       = var.log_retention_days
+  readable_secret_arns     = [module.database.master_secret_arn]
+  permissions_boundary_arn = module.ci_identity.permissions_boundary_arn
 }
 {%- endif %}
 
+# The deploy role applies this root (terraform.yml) and deploys; every role here carries its boundary.
 module "ci_identity" {
   source = "../../modules/ci_identity"
 
-  name                        = local.name
-  environment                 = var.environment
-  github_repository           = var.github_repository
-  ecr_repository_arn          = data.aws_ecr_repository.app.arn
-  cluster_arn                 = module.eks.cluster_arn
-  state_bucket                = local.state_bucket
-  kms_key_arn                 = module.kms.key_arn
-  static_bucket_arn           = {{ 'module.edge.static_bucket_arn' if cookiecutter.use_cloudfront == 'y' else '""' }}
-  cloudfront_distribution_arn = {{ 'module.edge.distribution_arn' if cookiecutter.use_cloudfront == 'y' else '""' }}
+  name              = local.name
+  environment       = var.environment
+  github_repository = var.github_repository
 }

@@ -2,9 +2,15 @@ data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
 locals {
-  account_id = data.aws_caller_identity.current.account_id
-  partition  = data.aws_partition.current.partition
-  provider   = "token.actions.githubusercontent.com"
+  account_id   = data.aws_caller_identity.current.account_id
+  partition    = data.aws_partition.current.partition
+  provider     = "token.actions.githubusercontent.com"
+  boundary_arn = "arn:${local.partition}:iam::${local.account_id}:policy/${var.name}-boundary"
+  services = [
+    "acm", "autoscaling", "cloudfront", "cloudwatch", "ec2", "ec2messages", "ecr", "eks", "eks-auth",
+    "elasticloadbalancing", "iam", "kms", "logs", "pi", "rds", "s3", "secretsmanager", "sns", "ssm",
+    "ssmmessages", "sts", "wafv2",
+  ]
 }
 
 data "aws_iam_openid_connect_provider" "github" {
@@ -33,83 +39,73 @@ data "aws_iam_policy_document" "trust" {
   }
 }
 
+# The deploy role applies this environment's Terraform (terraform.yml) as well as deploying, so its
+# rights are broad; this boundary is what keeps them from turning into more. Every role of the
+# environment carries it, and the deploy role can only create or change roles that carry it.
+data "aws_iam_policy_document" "boundary" {
+  # The services the environment's Terraform and its workloads use; a new service is added here on purpose.
+  statement {
+    sid       = "CeilingOfTheEnvironment"
+    actions   = [for service in local.services : "${service}:*"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid    = "NoAccountOrLongLivedIdentities"
+    effect = "Deny"
+    actions = [
+      "organizations:*", "account:*", "iam:CreateUser", "iam:CreateAccessKey", "iam:CreateLoginProfile",
+      "iam:UpdateLoginProfile", "iam:CreateGroup", "iam:AddUserToGroup",
+    ]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "BoundaryIsImmutable"
+    effect    = "Deny"
+    actions   = ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion"]
+    resources = [local.boundary_arn]
+  }
+
+  statement {
+    sid       = "BoundaryStaysOn"
+    effect    = "Deny"
+    actions   = ["iam:DeleteRolePermissionsBoundary"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid    = "OnlyBoundedRoles"
+    effect = "Deny"
+    actions = [
+      "iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy", "iam:AttachRolePolicy",
+      "iam:DetachRolePolicy", "iam:DeleteRolePolicy", "iam:UpdateAssumeRolePolicy",
+    ]
+    resources = ["*"]
+    condition {
+      test     = "StringNotEquals"
+      variable = "iam:PermissionsBoundary"
+      values   = [local.boundary_arn]
+    }
+  }
+}
+
+resource "aws_iam_policy" "boundary" {
+  name        = "${var.name}-boundary"
+  description = "Permissions boundary of every role in ${var.name}"
+  policy      = data.aws_iam_policy_document.boundary.json
+}
+
 resource "aws_iam_role" "deploy" {
   name                 = "${var.name}-deploy"
-  description          = "GitHub Actions deploys of ${var.github_repository} to ${var.environment}"
+  description          = "GitHub Actions: terraform apply and deploys of ${var.github_repository} to ${var.environment}"
   assume_role_policy   = data.aws_iam_policy_document.trust.json
   max_session_duration = 3600
+  permissions_boundary = aws_iam_policy.boundary.arn
 }
 
-data "aws_iam_policy_document" "deploy" {
-  statement {
-    sid       = "EcrLogin"
-    actions   = ["ecr:GetAuthorizationToken"]
-    resources = ["*"] # the token call has no resource-level permissions
-  }
-
-  statement {
-    sid = "EcrPushAndPull"
-    actions = [
-      "ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
-      "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage",
-      "ecr:DescribeImages", "ecr:DescribeImageScanFindings",
-    ]
-    resources = [var.ecr_repository_arn]
-  }
-
-  statement {
-    sid       = "EksKubeconfig"
-    actions   = ["eks:DescribeCluster"]
-    resources = [var.cluster_arn]
-  }
-
-  statement {
-    sid       = "TerraformStateList"
-    actions   = ["s3:ListBucket"]
-    resources = ["arn:${local.partition}:s3:::${var.state_bucket}"]
-    condition {
-      test     = "StringLike"
-      variable = "s3:prefix"
-      values   = ["${var.environment}/*"]
-    }
-  }
-
-  statement {
-    sid       = "TerraformStateReadWrite"
-    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
-    resources = ["arn:${local.partition}:s3:::${var.state_bucket}/${var.environment}/*"]
-  }
-
-  dynamic "statement" {
-    for_each = var.static_bucket_arn == "" ? [] : [1]
-    content {
-      sid       = "PublishStaticAssets"
-      actions   = ["s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
-      resources = [var.static_bucket_arn, "${var.static_bucket_arn}/*"]
-    }
-  }
-
-  dynamic "statement" {
-    for_each = var.static_bucket_arn == "" ? [] : [1]
-    content {
-      sid       = "EncryptStaticAssets"
-      actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
-      resources = [var.kms_key_arn]
-    }
-  }
-
-  dynamic "statement" {
-    for_each = var.cloudfront_distribution_arn == "" ? [] : [1]
-    content {
-      sid       = "InvalidateCdn"
-      actions   = ["cloudfront:CreateInvalidation", "cloudfront:GetInvalidation"]
-      resources = [var.cloudfront_distribution_arn]
-    }
-  }
-}
-
-resource "aws_iam_role_policy" "deploy" {
-  name   = "deploy"
-  role   = aws_iam_role.deploy.id
-  policy = data.aws_iam_policy_document.deploy.json
+resource "aws_iam_role_policy_attachment" "deploy" {
+  #checkov:skip=CKV_AWS_274:The role applies its environment's whole Terraform root (docs/contract.md); the permissions boundary caps it.
+  role       = aws_iam_role.deploy.name
+  policy_arn = "arn:${local.partition}:iam::aws:policy/AdministratorAccess"
 }

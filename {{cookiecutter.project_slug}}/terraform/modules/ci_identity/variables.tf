@@ -1,5 +1,5 @@
 variable "name" {
-  description = "Name prefix, <project>-<environment>; the role is <name>-deploy."
+  description = "Name prefix, <project>-<environment>; the role is <name>-deploy, the boundary <name>-boundary."
   type        = string
 }
 
@@ -21,36 +21,4 @@ variable "github_repository" {
     condition     = can(regex("^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$", var.github_repository))
     error_message = "github_repository must be owner/name, e.g. example-org/example-service."
   }
-}
-
-variable "ecr_repository_arn" {
-  description = "ECR repository the pipeline pushes the image to."
-  type        = string
-}
-
-variable "cluster_arn" {
-  description = "EKS cluster the pipeline deploys to (its access entry is made by the eks module)."
-  type        = string
-}
-
-variable "state_bucket" {
-  description = "Terraform state bucket; the role may read and write the environment's prefix."
-  type        = string
-}
-
-variable "kms_key_arn" {
-  description = "Environment KMS key (static assets are encrypted with it)."
-  type        = string
-}
-
-variable "static_bucket_arn" {
-  description = "Static-assets bucket the pipeline uploads to; empty when there is none."
-  type        = string
-  default     = ""
-}
-
-variable "cloudfront_distribution_arn" {
-  description = "Distribution the pipeline invalidates after uploading assets; empty when there is none."
-  type        = string
-  default     = ""
 }

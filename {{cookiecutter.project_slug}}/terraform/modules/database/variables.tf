@@ -135,3 +135,8 @@ variable "kms_key_arn" {
   description = "KMS key for storage, the master secret, Performance Insights and log exports."
   type        = string
 }
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary every IAM role of the module carries (from ci_identity)."
+  type        = string
+}

@@ -9,8 +9,9 @@ data "aws_iam_policy_document" "cluster_assume" {
 }
 
 resource "aws_iam_role" "cluster" {
-  name               = "${var.name}-cluster"
-  assume_role_policy = data.aws_iam_policy_document.cluster_assume.json
+  name                 = "${var.name}-cluster"
+  assume_role_policy   = data.aws_iam_policy_document.cluster_assume.json
+  permissions_boundary = var.permissions_boundary_arn
 }
 
 resource "aws_iam_role_policy_attachment" "cluster" {
@@ -29,8 +30,9 @@ data "aws_iam_policy_document" "nodes_assume" {
 }
 
 resource "aws_iam_role" "nodes" {
-  name               = "${var.name}-nodes"
-  assume_role_policy = data.aws_iam_policy_document.nodes_assume.json
+  name                 = "${var.name}-nodes"
+  assume_role_policy   = data.aws_iam_policy_document.nodes_assume.json
+  permissions_boundary = var.permissions_boundary_arn
 }
 
 resource "aws_iam_role_policy_attachment" "nodes" {
@@ -56,8 +58,9 @@ data "aws_iam_policy_document" "pod_assume" {
 }
 
 resource "aws_iam_role" "app" {
-  name               = "${var.name}-app"
-  assume_role_policy = data.aws_iam_policy_document.pod_assume.json
+  name                 = "${var.name}-app"
+  assume_role_policy   = data.aws_iam_policy_document.pod_assume.json
+  permissions_boundary = var.permissions_boundary_arn
 }
 
 data "aws_iam_policy_document" "app" {
@@ -99,8 +102,9 @@ resource "aws_eks_pod_identity_association" "app" {
 }
 
 resource "aws_iam_role" "cloudwatch_agent" {
-  name               = "${var.name}-cloudwatch-agent"
-  assume_role_policy = data.aws_iam_policy_document.pod_assume.json
+  name                 = "${var.name}-cloudwatch-agent"
+  assume_role_policy   = data.aws_iam_policy_document.pod_assume.json
+  permissions_boundary = var.permissions_boundary_arn
 }
 
 resource "aws_iam_role_policy_attachment" "cloudwatch_agent" {

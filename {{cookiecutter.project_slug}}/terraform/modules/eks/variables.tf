@@ -156,3 +156,8 @@ variable "metrics_namespace" {
   description = "The only CloudWatch metrics namespace the application may write to."
   type        = string
 }
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary every IAM role of the module carries (from ci_identity)."
+  type        = string
+}

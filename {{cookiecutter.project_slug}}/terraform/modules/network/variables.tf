@@ -45,3 +45,8 @@ variable "kms_key_arn" {
   description = "KMS key that encrypts the flow-log group."
   type        = string
 }
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary every IAM role of the module carries (from ci_identity)."
+  type        = string
+}

@@ -9,8 +9,9 @@ data "aws_iam_policy_document" "assume" {
 }
 
 resource "aws_iam_role" "this" {
-  name               = "${var.name}-worker"
-  assume_role_policy = data.aws_iam_policy_document.assume.json
+  name                 = "${var.name}-worker"
+  assume_role_policy   = data.aws_iam_policy_document.assume.json
+  permissions_boundary = var.permissions_boundary_arn
 }
 
 # Session Manager (instead of SSH) and the CloudWatch agent; nothing else unless added on purpose.

@@ -65,3 +65,8 @@ variable "readable_secret_arns" {
   type        = list(string)
   default     = []
 }
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary every IAM role of the module carries (from ci_identity)."
+  type        = string
+}
