@@ -178,3 +178,20 @@ def test_root_evaluates_with_its_tfvars(bake_id, root):
 
 def _directory(bake_id: str, root: str) -> Path:
     return terraform_dir(bake_id) / root
+
+
+@pytest.mark.parametrize("bake_id", BAKE_IDS)
+def test_every_directory_pins_terraform_and_the_aws_provider(bake_id):
+    problems = []
+    for module in _modules(bake_id).values():
+        settings = [block for block in module.blocks if block.type == "terraform" and block.child("required_providers")]
+        if len(settings) != 1:
+            problems.append(f"{module.directory}: expected one terraform block with required_providers")
+            continue
+        (block,) = settings
+        aws = block.child("required_providers").value("aws", {})
+        if block.value("required_version") != ">= 1.10":
+            problems.append(f"{block.where()}: required_version must be >= 1.10")
+        if (aws.get("source"), aws.get("version")) != ("hashicorp/aws", "~> 6.25"):
+            problems.append(f"{block.where()}: aws provider must be hashicorp/aws ~> 6.25, not {aws}")
+    assert not problems, "\n".join(problems)
