@@ -58,7 +58,7 @@ def _http_error(error: HTTPException) -> Response:
 
 
 def _database_unavailable(error: OperationalError | InterfaceError) -> Response:
-    logger.warning("database unavailable: %s", type(error.orig).__name__)
+    logger.warning("database unavailable: %s", type(error.orig).__name__, extra={"request_id": current_request_id()})
     mark_for_retry(error.connection_invalidated)
     response = error_response(503, "database_unavailable", "The database is unavailable; retry shortly.")
     response.headers["Retry-After"] = "1"
@@ -66,7 +66,7 @@ def _database_unavailable(error: OperationalError | InterfaceError) -> Response:
 
 
 def _unexpected(error: Exception) -> Response:
-    logger.exception("unhandled error", exc_info=error)
+    logger.exception("unhandled error", exc_info=error, extra={"request_id": current_request_id()})
     return error_response(500, "internal_error", "An unexpected error occurred.")
 
 

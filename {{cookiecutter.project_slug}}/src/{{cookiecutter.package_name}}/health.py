@@ -9,6 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from .db import db
+from .observability import current_request_id
 
 blueprint = Blueprint("health", __name__)
 logger = logging.getLogger(__name__)
@@ -25,6 +26,6 @@ def readyz() -> tuple[Response, int]:
     try:
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError as error:
-        logger.warning("readiness check failed: %s", type(error).__name__)
+        logger.warning("readiness check failed: %s", type(error).__name__, extra={"request_id": current_request_id()})
         return jsonify(status="unavailable", checks={"database": "unavailable"}), 503
     return jsonify(status="ok", checks={"database": "ok"}), 200

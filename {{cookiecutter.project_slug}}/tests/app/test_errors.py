@@ -53,6 +53,7 @@ def test_unexpected_error_is_json_500_without_a_trace(app: Flask, capsys: pytest
     logged = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     failure = next(line for line in logged if line["message"] == "unhandled error")
     assert "RuntimeError: secret internals" in failure["exception"]
+    assert failure["request_id"] == response.headers["X-Request-ID"]
     assert logged[-1]["status"] == 500
     assert logged[-1]["Errors"] == 1
 
