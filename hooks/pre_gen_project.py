@@ -63,8 +63,8 @@ DERIVED_NAMES = (
     ("S3 static bucket", "{slug}-production-static-{account}", 63),
     ("RDS identifier", "{slug}-production", 63),
     ("EKS cluster name", "{slug}-production", 100),
-    ("IAM role name", "{slug}-production-deploy", 64),
-    ("load balancer name", "{slug}-production", 32),
+    ("IAM role name", "{slug}-production-cloudwatch-agent", 64),
+    ("load balancer and target group name", "{slug}-production", 32),
 )
 
 SLUG = re.compile(r"^[a-z](?:[a-z0-9]|-(?!-))*[a-z0-9]$")

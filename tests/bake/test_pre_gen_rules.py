@@ -95,7 +95,7 @@ def test_a_slug_that_makes_an_aws_name_too_long_names_the_limit():
     longest_ok = 32 - len("-production")
     assert pre_gen.check_derived_names("a" * longest_ok, "123456789012") is None
     message = pre_gen.check_derived_names("a" * (longest_ok + 1), "123456789012")
-    assert "load balancer name" in message and f"at most {longest_ok} characters" in message
+    assert "load balancer and target group name" in message and f"at most {longest_ok} characters" in message
 
 
 def test_every_broken_rule_is_reported_not_just_the_first():
