@@ -49,9 +49,27 @@ EMF_DIRECTIVE = [
         ],
     }
 ]
-_AWS_TEMPLATE = '"_aws": ' + json.dumps({"Timestamp": 0, "CloudWatchMetrics": EMF_DIRECTIVE}).replace(
-    '"Timestamp": 0', '"Timestamp": %d', 1
-)
+# JSON string literal with escapes, from the C encoder json.dumps itself uses.
+_json_string = json.encoder.encode_basestring_ascii
+
+
+def _line_template(environment: str) -> str:
+    """The request line with its constant parts encoded once; `%` fills in the rest."""
+    constant = {
+        "logger": REQUEST_LOGGER,
+        "Service": SERVICE_NAME,
+        "Environment": environment,
+        "CloudWatchMetrics": EMF_DIRECTIVE,
+    }
+    encoded = {key: json.dumps(value).replace("%", "%%") for key, value in constant.items()}
+    return (
+        '{"time": "%s", "level": "INFO", "logger": ' + encoded["logger"] + ', "message": "request", '
+        '"method": %s, "path": %s, "status": %d, "duration_ms": %r, "request_id": %s, '
+        '"Service": ' + encoded["Service"] + ', "Environment": ' + encoded["Environment"] + ", "
+        '"Latency": %r, "Requests": 1, "ClientErrors": %d, "Errors": %d, '
+        '"_aws": {"Timestamp": %d, "CloudWatchMetrics": ' + encoded["CloudWatchMetrics"] + "}}\n"
+    )
+
 
 # Attributes every LogRecord has; anything else was passed with `extra=` and is logged as a field.
 _RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
@@ -107,26 +125,24 @@ def new_request_id() -> str:
 
 def request_line(*, environment: str, method: str, path: str, status: int, duration_ms: float, request_id: str) -> str:
     """The JSON line of one request: the request's fields plus its EMF metrics."""
+    template = _TEMPLATES.get(environment) or _TEMPLATES.setdefault(environment, _line_template(environment))
     now = time.time()
-    fields = {
-        "time": _now_iso(now),
-        "level": "INFO",
-        "logger": REQUEST_LOGGER,
-        "message": "request",
-        "method": method,
-        "path": path,
-        "status": status,
-        "duration_ms": duration_ms,
-        "request_id": request_id,
-        "Service": SERVICE_NAME,
-        "Environment": environment,
-        "Latency": duration_ms,
-        "Requests": 1,
-        "ClientErrors": int(400 <= status < 500),
-        "Errors": int(status >= 500),
-    }
-    # Splice the constant `_aws` block into the object instead of re-encoding it every time.
-    return json.dumps(fields)[:-1] + ", " + _AWS_TEMPLATE % int(now * 1000) + "}\n"
+    return template % (
+        _now_iso(now),
+        _json_string(method),
+        _json_string(path),
+        status,
+        duration_ms,
+        _json_string(request_id),
+        duration_ms,
+        400 <= status < 500,
+        status >= 500,
+        int(now * 1000),
+    )
+
+
+# One template per environment name (an app has one; tests build several).
+_TEMPLATES: dict[str, str] = {}
 
 
 _write_lock = threading.Lock()

@@ -10,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from {{ cookiecutter.package_name }}.config import SERVICE_NAME
-from {{ cookiecutter.package_name }}.observability import JsonFormatter
+from {{ cookiecutter.package_name }}.observability import JsonFormatter, request_line
 
 
 def request_lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
@@ -92,3 +92,19 @@ def test_formatter_keeps_extra_fields_and_exceptions() -> None:
     entry = json.loads(JsonFormatter().format(record))
     assert (entry["message"], entry["order_id"], entry["level"]) == ("failed here", 7, "ERROR")
     assert "ValueError: boom" in entry["exception"]
+
+
+def test_request_line_escapes_whatever_the_client_sent() -> None:
+    line = request_line(
+        environment='odd "env" 100%',
+        method="GET",
+        path='/a"b\\c\u00e9\n',
+        status=503,
+        duration_ms=12.5,
+        request_id="id",
+    )
+    assert line.endswith("}\n")
+    assert line.count("\n") == 1
+    entry = json.loads(line)
+    assert (entry["path"], entry["Environment"]) == ('/a"b\\c\u00e9\n', 'odd "env" 100%')
+    assert (entry["status"], entry["Latency"], entry["Errors"], entry["ClientErrors"]) == (503, 12.5, 1, 0)
