@@ -2,8 +2,8 @@
 helpers can be imported in one pytest run); this file only registers them."""
 
 from k8s_support import (  # noqa: F401
+    bakes,
     combo,
-    distinct_bakes,
     pytest_terminal_summary,
     rendered,
     renders,

@@ -1,7 +1,7 @@
 """Render every overlay of every bake once per session, the staging and production ones the way `invoke deploy` does.
 
-Bakes whose `k8s/` trees are byte-identical are rendered once (the tree only depends on a few
-answers). Each overlay renders as committed; staging and production are then rendered as deployed,
+An overlay only depends on a few answers, so bakes whose overlay reads the same files share one
+render. Each overlay renders as committed; staging and production are then rendered as deployed,
 after the two edits `invoke deploy` makes — the image pinned by digest (what `kustomize edit set
 image app=<url>@<digest>` writes) and the Terraform outputs written into `config.env`. The e2e
 overlay is used as committed.
@@ -10,12 +10,13 @@ overlay is used as committed.
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -72,13 +73,29 @@ def run(argv: list[str], **kwargs) -> subprocess.CompletedProcess[str]:
 
 @dataclass
 class Render:
-    """One overlay of one distinct bake, rendered as deployed (e2e: as committed)."""
+    """One distinct rendered overlay: the file the slow oracles read, and its parsed objects."""
+
+    env: str
+    path: Path
+    docs: list[dict]
+
+
+@dataclass
+class Overlay:
+    """One overlay of one bake, rendered as deployed (e2e: as committed); bakes may share a Render."""
 
     project: Path
     answers: dict[str, str]
     env: str
-    path: Path
-    docs: list[dict] = field(default_factory=list)
+    render: Render
+
+    @property
+    def docs(self) -> list[dict]:
+        return self.render.docs
+
+    @property
+    def path(self) -> Path:
+        return self.render.path
 
     def of_kind(self, kind: str) -> list[dict]:
         return [doc for doc in self.docs if doc["kind"] == kind]
@@ -97,9 +114,34 @@ class Render:
         return self.answers.get("kubernetes_version", OPTIONS["kubernetes_version"][0])
 
 
-def tree_digest(root: Path) -> str:
+def readable(name: str) -> str:
+    """A combo id as a folder name (checkov and the validator report files by path)."""
+    return re.sub(r"[^A-Za-z0-9.-]+", "_", name)
+
+
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def overlay_digest(k8s: Path, env: str) -> str:
+    """A hash of every file the overlay can read: its folder and the folders it names as resources,
+    components or bases, followed transitively. Bakes whose overlays have the same inputs render the
+    same manifests, so each distinct overlay is rendered once (unreferenced folders, e.g. the other
+    overlays, do not count)."""
+    folders, queue = set(), [k8s / "overlays" / env]
+    while queue:
+        folder = queue.pop().resolve()
+        if folder in folders:
+            continue
+        folders.add(folder)
+        for name in KUSTOMIZATION_FILES:
+            if (folder / name).is_file():
+                spec = yaml.load((folder / name).read_text(), Loader=SAFE_LOADER) or {}
+                for key in ("resources", "components", "bases"):
+                    queue += [folder / entry for entry in spec.get(key) or [] if (folder / entry).is_dir()]
     sha = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+    root = k8s.resolve()
+    for path in sorted(p for folder in folders for p in folder.rglob("*") if p.is_file()):
         sha.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
     return sha.hexdigest()
 
@@ -134,63 +176,75 @@ def kustomize(directory: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def distinct_bakes() -> dict[str, tuple[str, dict[str, str], Path]]:
-    """combo id -> (id of the first bake with the same k8s/ tree, answers, project)."""
+def bakes() -> dict[str, tuple[dict[str, str], Path]]:
+    """combo id -> (answers, generated project)."""
     started = time.monotonic()
-    first_by_digest: dict[str, str] = {}
-    bakes = {}
+    result = {}
     for name, answers in COMBOS.items():
         project = render(**answers)
-        k8s = project / "k8s"
-        if not k8s.is_dir():
+        if not (project / "k8s").is_dir():
             pytest.fail(f"bake {name}: the generated project has no k8s/ directory")
-        first = first_by_digest.setdefault(tree_digest(k8s), name)
-        bakes[name] = (first, answers, project)
-    report(
-        f"timing: rendered {len(bakes)} bakes, {len(first_by_digest)} distinct k8s trees, "
-        f"{time.monotonic() - started:.1f}s"
-    )
-    return bakes
+        result[name] = (answers, project)
+    report(f"timing: rendered {len(result)} bakes, {time.monotonic() - started:.1f}s")
+    return result
 
 
 @pytest.fixture(scope="session")
-def renders(distinct_bakes, tmp_path_factory) -> dict[tuple[str, str], Render]:
-    """(first combo id, overlay) -> the overlay rendered as deployed; committed overlays must render too."""
-    started = time.monotonic()
-    out = tmp_path_factory.mktemp("rendered")
-    jobs = []
-    for index, (name, answers, project) in enumerate(
-        {first: (first, answers, project) for first, answers, project in distinct_bakes.values()}.values()
-    ):
-        for env in OVERLAYS:
-            workdir = out / f"work-{index}-{env}"
-            shutil.copytree(project / "k8s", workdir / "k8s")
-            jobs.append((name, answers, project, env, out / f"{index}-{env}.yaml", workdir))
+def renders(bakes, tmp_path_factory) -> dict[tuple[str, str], Overlay]:
+    """(combo id, overlay) -> the overlay rendered as deployed; committed overlays must render too.
 
-    def one(job):
-        name, answers, project, env, target, workdir = job
+    Each distinct overlay (by its inputs) is rendered once, on a small thread pool; each distinct
+    manifest is written once, to `<first combo>/<overlay>.yaml` under one folder the slow oracles scan.
+    """
+    started = time.monotonic()
+    scan = tmp_path_factory.mktemp("rendered")
+    work = tmp_path_factory.mktemp("overlays")
+    first: dict[str, tuple[str, str, Path]] = {}  # overlay digest -> (combo, env, project)
+    digest_of = {}
+    for name, (_, project) in bakes.items():
+        for env in OVERLAYS:
+            digest = overlay_digest(project / "k8s", env)
+            first.setdefault(digest, (name, env, project))
+            digest_of[(name, env)] = digest
+
+    def one(job: tuple[str, str, Path]) -> str:
+        name, env, project = job
         committed = kustomize(project / "k8s" / "overlays" / env)
-        target.write_text(kustomize(prepare_deploy(workdir / "k8s", env)) if env in DEPLOYED else committed)
-        docs = [doc for doc in yaml.safe_load_all(target.read_text()) if doc]
-        return (name, env), Render(project, answers, env, target, docs)
+        if env not in DEPLOYED:
+            return committed
+        workdir = work / readable(name) / env
+        shutil.copytree(project / "k8s", workdir / "k8s")
+        return kustomize(prepare_deploy(workdir / "k8s", env))
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        result = dict(pool.map(one, jobs))
-    # Identical renders (e.g. staging of bakes that differ only in e2e's database version) share one
-    # file, so the slow oracles read each distinct manifest once.
-    first_path: dict[bytes, Path] = {}
-    for overlay in result.values():
-        overlay.path = first_path.setdefault(overlay.path.read_bytes(), overlay.path)
+        texts = dict(zip(first, pool.map(one, first.values()), strict=True))
+    calls = sum(2 if env in DEPLOYED else 1 for _, env, _ in first.values())
+    kustomized = time.monotonic()
+    by_text: dict[str, Render] = {}
+    by_digest = {}
+    for digest, (name, env, _) in first.items():
+        if texts[digest] not in by_text:
+            path = scan / readable(name) / f"{env}.yaml"
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(texts[digest])
+            docs = [doc for doc in yaml.load_all(texts[digest], Loader=SAFE_LOADER) if doc]
+            by_text[texts[digest]] = Render(env, path, docs)
+        by_digest[digest] = by_text[texts[digest]]
+    result = {
+        (name, env): Overlay(bakes[name][1], bakes[name][0], env, by_digest[digest])
+        for (name, env), digest in digest_of.items()
+    }
     report(
-        f"timing: kubectl kustomize of {len(jobs)} overlays (committed and deployed), "
-        f"{len(first_path)} distinct renders, {time.monotonic() - started:.1f}s"
+        f"timing: kubectl kustomize of {len(first)} distinct overlays of {len(result)} "
+        f"({calls} calls: committed, and staging/production as deployed) on 2 threads, "
+        f"{kustomized - started:.1f}s; {len(by_text)} distinct manifests parsed, {time.monotonic() - kustomized:.1f}s"
     )
     return result
 
 
-def distinct_renders(renders: dict[tuple[str, str], Render]) -> list[Render]:
-    """One Render per distinct rendered file."""
-    return list({overlay.path: overlay for overlay in renders.values()}.values())
+def distinct_renders(renders: dict[tuple[str, str], Overlay]) -> list[Render]:
+    """Each distinct rendered manifest once."""
+    return list({id(overlay.render): overlay.render for overlay in renders.values()}.values())
 
 
 @pytest.fixture(params=list(COMBOS), ids=list(COMBOS))
@@ -199,7 +253,6 @@ def combo(request) -> str:
 
 
 @pytest.fixture(params=OVERLAYS)
-def rendered(request, combo, distinct_bakes, renders) -> Render:
+def rendered(request, combo, renders) -> Overlay:
     """An overlay of bake `combo`, rendered as deployed."""
-    first = distinct_bakes[combo][0]
-    return renders[(first, request.param)]
+    return renders[(combo, request.param)]
