@@ -4,6 +4,7 @@ helpers can be imported in one pytest run); this file only registers them."""
 from k8s_support import (  # noqa: F401
     bakes,
     combo,
+    oracle_runs,
     pytest_terminal_summary,
     rendered,
     renders,

@@ -10,6 +10,7 @@ overlay is used as committed.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 import subprocess
@@ -245,6 +246,57 @@ def renders(bakes, tmp_path_factory) -> dict[tuple[str, str], Overlay]:
 def distinct_renders(renders: dict[tuple[str, str], Overlay]) -> list[Render]:
     """Each distinct rendered manifest once."""
     return list({id(overlay.render): overlay.render for overlay in renders.values()}.values())
+
+
+def by_version(renders: dict[tuple[str, str], Overlay]) -> dict[str, list[Render]]:
+    """Kubernetes version -> the distinct manifests of the bakes that deploy to it."""
+    groups: dict[str, dict[int, Render]] = {}
+    for overlay in renders.values():
+        groups.setdefault(overlay.kubernetes_version, {})[id(overlay.render)] = overlay.render
+    return {version: list(group.values()) for version, group in groups.items()}
+
+
+@dataclass
+class OracleRun:
+    argv: list[str]
+    result: subprocess.CompletedProcess[str]
+    seconds: float
+
+
+@pytest.fixture(scope="session")
+def oracle_runs(request, renders) -> dict[str, OracleRun]:
+    """The slow oracles, run side by side on two threads: checkov once over the folder of every
+    render, kubernetes-validate once per Kubernetes version. Only those the selected tests use run."""
+    wanted = {name for item in request.session.items for name in getattr(item, "fixturenames", ())}
+    commands: dict[str, tuple[list[str], dict[str, str] | None]] = {}
+    files = [render.path for render in distinct_renders(renders)]
+    checkov = os.environ.get("CHECKOV_BIN")
+    if "checkov_results" in wanted and checkov:
+        # --compact leaves the code blocks out of the JSON: printing them cost checkov more than its checks.
+        # Without PYTHONDONTWRITEBYTECODE, checkov's venv keeps its compiled modules after the first run.
+        scan = files[0].parent.parent
+        assert all(path.parent.parent == scan for path in files), "every render must live under one scanned folder"
+        argv = [checkov, "--skip-download", "--framework", "kubernetes", "--output", "json", "--compact", "-d"]
+        env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+        commands["checkov"] = ([*argv, str(scan)], env)
+    if "validation" in wanted:
+        for version, group in by_version(renders).items():
+            argv = [venv_tool("kubernetes-validate"), "--strict", "--quiet", "-k", f"{version}.0"]
+            commands[f"kubernetes-validate {version}"] = ([*argv, *(str(render.path) for render in group)], None)
+
+    def timed(command: tuple[list[str], dict[str, str] | None]) -> OracleRun:
+        started = time.monotonic()
+        result = run(command[0], env=command[1])
+        return OracleRun(command[0], result, time.monotonic() - started)
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = dict(zip(commands, pool.map(timed, commands.values()), strict=True))
+    report(
+        f"timing: {len(runs)} oracle runs side by side on 2 threads, {time.monotonic() - started:.1f}s: "
+        + ", ".join(f"{name} {oracle.seconds:.1f}s" for name, oracle in runs.items())
+    )
+    return runs
 
 
 @pytest.fixture(params=list(COMBOS), ids=list(COMBOS))

@@ -7,6 +7,7 @@ linter runs once over all of them (each start-up costs seconds; a run over five 
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import subprocess
 import sys
@@ -51,8 +52,8 @@ def venv_tool(name: str) -> str:
     return str(path)
 
 
-def run(argv: list[str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(argv, capture_output=True, text=True, check=False)
+def run(argv: list[str], **kwargs) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(argv, capture_output=True, text=True, check=False, **kwargs)
 
 
 def tree_digest(root: Path) -> str:
@@ -74,7 +75,8 @@ def load_yaml(path: Path) -> dict:
 class Bake:
     """One distinct `.github/` tree (copied under the scan folder) and the answers that made it."""
 
-    def __init__(self, answers: dict[str, str], root: Path, slug: str) -> None:
+    def __init__(self, name: str, answers: dict[str, str], root: Path, slug: str) -> None:
+        self.name = name
         self.answers = answers
         self.slug = slug
         self.root = root
@@ -106,9 +108,10 @@ def bakes(tmp_path_factory) -> dict[str, Bake]:
             pytest.fail(f"bake {name}: the generated project has no .github/ directory")
         digest = tree_digest(github)
         if digest not in by_digest:
-            root = scan / f"tree-{len(by_digest)}"
+            # Named after the first combo with this tree, so the linters' file paths say which bake it is.
+            root = scan / re.sub(r"[^A-Za-z0-9.-]+", "_", name)
             shutil.copytree(github, root / ".github")
-            by_digest[digest] = Bake(answers, root, project.name)
+            by_digest[digest] = Bake(name, answers, root, project.name)
         result[name] = by_digest[digest]
     report(
         f"timing: rendered {len(result)} bakes, {len(by_digest)} distinct .github trees, "

@@ -5,29 +5,81 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from gha_support import report, run, venv_tool
 
+SCHEMAS = {
+    "vendor.github-workflows": lambda bake: sorted((bake.github / "workflows").glob("*.yml")),
+    "vendor.github-actions": lambda bake: sorted((bake.github / "actions").glob("*/action.yml")),
+    "vendor.dependabot": lambda bake: [bake.github / "dependabot.yml"],
+}
 
-def timed(label: str, argv: list[str]):
-    started = time.monotonic()
-    result = run(argv)
-    report(f"timing: {label}, {time.monotonic() - started:.1f}s")
-    return result
+
+@dataclass
+class LinterRun:
+    argv: list[str]
+    result: subprocess.CompletedProcess[str]
+    seconds: float
+
+
+def workflow_files(distinct) -> list[Path]:
+    return [path for bake in distinct for path in sorted((bake.github / "workflows").glob("*.yml"))]
 
 
 @pytest.fixture(scope="session")
-def actionlint_findings(distinct) -> list[dict]:
+def linter_runs(request, distinct) -> dict[str, LinterRun]:
+    """Every linter once over every distinct tree, side by side on two threads (checkov, the slowest,
+    first). Only the linters the selected tests use run."""
+    wanted = {name for item in request.session.items for name in getattr(item, "fixturenames", ())}
+    commands: dict[str, tuple[list[str], dict[str, str] | None]] = {}
+    checkov = os.environ.get("CHECKOV_BIN")
+    if "checkov_results" in wanted and checkov:
+        scan = distinct[0].root.parent
+        assert all(bake.root.parent == scan for bake in distinct), "every tree must live under one scanned folder"
+        # --compact leaves the code blocks out of the JSON: printing them cost checkov more than its checks.
+        # Without PYTHONDONTWRITEBYTECODE, checkov's venv keeps its compiled modules after the first run.
+        argv = [checkov, "--skip-download", "--framework", "github_actions", "--output", "json", "--compact", "-d"]
+        env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+        commands[f"checkov github_actions over {len(distinct)} trees"] = ([*argv, str(scan)], env)
+    if "actionlint_findings" in wanted:
+        shellcheck = shutil.which("shellcheck") or ""
+        files = [str(path) for path in workflow_files(distinct)]
+        argv = [venv_tool("actionlint"), "-format", "{{json .}}", f"-shellcheck={shellcheck}", *files]
+        commands[f"actionlint over {len(files)} workflows"] = (argv, None)
+    if "schema_results" in wanted:
+        for schema, files_of in SCHEMAS.items():
+            files = [str(path) for bake in distinct for path in files_of(bake)]
+            assert files, f"no files for {schema}"
+            argv = [venv_tool("check-jsonschema"), "--output-format", "json", "--builtin-schema", schema, *files]
+            commands[f"check-jsonschema {schema} over {len(files)} files"] = (argv, None)
+    if "zizmor_findings" in wanted:
+        argv = [venv_tool("zizmor"), "--offline", "--format", "json", *[str(bake.root) for bake in distinct]]
+        commands[f"zizmor over {len(distinct)} trees"] = (argv, None)
+
+    def timed(command: tuple[list[str], dict[str, str] | None]) -> LinterRun:
+        started = time.monotonic()
+        result = run(command[0], env=command[1])
+        return LinterRun(command[0], result, time.monotonic() - started)
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = dict(zip(commands, pool.map(timed, commands.values()), strict=True))
+    report(f"timing: {len(runs)} linter runs side by side on 2 threads, {time.monotonic() - started:.1f}s")
+    for label, linter in runs.items():
+        report(f"timing: {label}, {linter.seconds:.1f}s")
+    return {label.split(" over ")[0]: linter for label, linter in runs.items()}
+
+
+@pytest.fixture(scope="session")
+def actionlint_findings(linter_runs) -> list[dict]:
     """One actionlint run over every workflow; shellcheck checks the `run:` scripts when installed."""
-    shellcheck = shutil.which("shellcheck") or ""
-    files = [str(path) for bake in distinct for path in sorted((bake.github / "workflows").glob("*.yml"))]
-    result = timed(
-        f"actionlint over {len(files)} workflows",
-        [venv_tool("actionlint"), "-format", "{{json .}}", f"-shellcheck={shellcheck}", *files],
-    )
+    result = linter_runs["actionlint"].result
     if result.returncode not in (0, 1):
         pytest.fail(f"actionlint could not run (exit {result.returncode}): {result.stderr}")
     return json.loads(result.stdout or "[]")
@@ -52,25 +104,18 @@ def test_shellcheck_is_there_for_actionlint():
     pytest.skip("shellcheck is not on PATH here, so actionlint did not check the `run:` scripts")
 
 
-SCHEMAS = {
-    "vendor.github-workflows": lambda bake: sorted((bake.github / "workflows").glob("*.yml")),
-    "vendor.github-actions": lambda bake: sorted((bake.github / "actions").glob("*/action.yml")),
-    "vendor.dependabot": lambda bake: [bake.github / "dependabot.yml"],
-}
-
-
 @pytest.fixture(scope="session")
-def schema_results(distinct) -> dict[str, dict]:
+def schema_results(linter_runs) -> dict[str, dict]:
     """One check-jsonschema run per schema over every distinct tree's files of that kind."""
     results = {}
-    for schema, files_of in SCHEMAS.items():
-        files = [str(path) for bake in distinct for path in files_of(bake)]
-        assert files, f"no files for {schema}"
-        result = timed(
-            f"check-jsonschema {schema} over {len(files)} files",
-            [venv_tool("check-jsonschema"), "--output-format", "json", "--builtin-schema", schema, *files],
-        )
-        results[schema] = json.loads(result.stdout)
+    for schema in SCHEMAS:
+        result = linter_runs[f"check-jsonschema {schema}"].result
+        try:
+            results[schema] = json.loads(result.stdout)
+        except json.JSONDecodeError:
+            pytest.fail(
+                f"check-jsonschema {schema} printed no JSON (exit {result.returncode}): {result.stderr[-2000:]}"
+            )
     return results
 
 
@@ -81,12 +126,9 @@ def test_files_match_their_json_schema(schema, schema_results):
 
 
 @pytest.fixture(scope="session")
-def zizmor_findings(distinct) -> list[dict]:
+def zizmor_findings(linter_runs) -> list[dict]:
     """One offline zizmor run over every distinct tree (each tree's .github/zizmor.yml applies to it)."""
-    result = timed(
-        f"zizmor over {len(distinct)} trees",
-        [venv_tool("zizmor"), "--offline", "--format", "json", *[str(b.root) for b in distinct]],
-    )
+    result = linter_runs["zizmor"].result
     if result.returncode not in (0, *range(10, 15)):
         pytest.fail(f"zizmor could not run (exit {result.returncode}): {result.stderr[-2000:]}")
     return json.loads(result.stdout)
@@ -114,15 +156,12 @@ def test_zizmor_config_turns_off_only_the_allowlisted_audits(bake):
 
 
 @pytest.fixture(scope="session")
-def checkov_report(distinct, tmp_path_factory) -> dict:
-    checkov = os.environ.get("CHECKOV_BIN")
-    if not checkov:
+def checkov_results(distinct, linter_runs) -> dict[Path, dict[str, list[dict]]]:
+    """One checkov run over the folder holding every distinct tree; tree root -> its results."""
+    if "checkov github_actions" not in linter_runs:
         pytest.fail("CHECKOV_BIN is not set: point it at checkov (requirements/checkov.txt), as the nox session does")
-    scan = distinct[0].root.parent
-    result = timed(
-        f"checkov github_actions over {len(distinct)} trees",
-        [checkov, "--skip-download", "--framework", "github_actions", "--output", "json", "--directory", str(scan)],
-    )
+    result = linter_runs["checkov github_actions"].result
+    scan = Path(linter_runs["checkov github_actions"].argv[-1])
     try:
         parsed = json.loads(result.stdout)
     except json.JSONDecodeError:
@@ -130,19 +169,31 @@ def checkov_report(distinct, tmp_path_factory) -> dict:
             f"checkov printed no JSON (exit {result.returncode}):\n{result.stdout[-2000:]}{result.stderr[-2000:]}"
         )
     reports = parsed if isinstance(parsed, list) else [parsed]
-    merged = {"passed_checks": [], "failed_checks": [], "skipped_checks": []}
+    by_tree = {bake.root: {"passed_checks": [], "failed_checks": [], "skipped_checks": []} for bake in distinct}
+    errors = []
     for part in reports:
-        for key in merged:
-            merged[key] += part.get("results", {}).get(key, [])
+        results = part.get("results", {})
+        errors += results.get("parsing_errors", [])
+        for key in ("passed_checks", "failed_checks", "skipped_checks"):
+            for check in results.get(key, []):
+                relative = Path(check["file_path"].lstrip("/"))
+                root = scan / relative.parts[0]
+                assert root in by_tree, f"checkov reported {check['file_path']}, which is in no tree"
+                by_tree[root][key].append(check)
+    assert not errors, f"checkov could not parse {errors}"
+    counts = {key: sum(len(found[key]) for found in by_tree.values()) for key in next(iter(by_tree.values()))}
     report(
-        f"checkov github_actions: {len(merged['passed_checks'])} passed, {len(merged['failed_checks'])} failed, "
-        f"{len(merged['skipped_checks'])} skipped"
+        f"checkov github_actions: {counts['passed_checks']} passed, {counts['failed_checks']} failed, "
+        f"{counts['skipped_checks']} skipped over {len(distinct)} trees"
     )
-    return merged
+    return by_tree
 
 
-def test_checkov_finds_nothing(checkov_report):
-    failed = [f"{c['check_id']} {c['resource']} ({c['file_path']})" for c in checkov_report["failed_checks"]]
+def test_checkov_finds_nothing(bake, checkov_results):
+    """Per bake: no failed check, no skipped one, and checkov did scan its workflows."""
+    found = checkov_results[bake.root]
+    failed = [f"{c['check_id']} {c['resource']} ({c['file_path']})" for c in found["failed_checks"]]
     assert not failed, "\n".join(failed)
-    assert not checkov_report["skipped_checks"], "workflows skip no checkov check"
-    assert checkov_report["passed_checks"], "checkov passed nothing: it scanned no workflows"
+    skipped = [f"{c['check_id']} {c['resource']} ({c['file_path']})" for c in found["skipped_checks"]]
+    assert not skipped, "workflows skip no checkov check:\n" + "\n".join(skipped)
+    assert found["passed_checks"], f"checkov passed nothing in {bake.root.name}: it scanned no workflows"
