@@ -9,6 +9,8 @@ import pytest
 from conftest import BAKE_IDS, ENVIRONMENTS, evaluated, modules, terraform_dir, tfvars
 from hcl import Block
 
+# The module an environment root calls: every other module is composed in it.
+COMPOSITION = "service"
 # Arguments of a module block that Terraform takes, not the module's variables.
 MODULE_META = {"source", "version", "providers", "count", "for_each", "depends_on"}
 # Named references an expression can make; iteration symbols (each, count, self, path) are local.
@@ -163,13 +165,17 @@ def test_root_evaluates_with_its_tfvars(bake_id, root):
         if "default" not in block.attributes and name not in values
     ]
     for meta, check in _validations(result):
-        is_root = "/" not in meta["filename"]
-        if check.get("condition") is False or (is_root and check.get("condition") is not True):
+        # The root's variables and the composition module it hands them to: values are all known.
+        checks_tfvars = "/" not in meta["filename"] or meta["filename"].endswith(f"/{COMPOSITION}/variables.tf")
+        if check.get("condition") is False or (checks_tfvars and check.get("condition") is not True):
             problems.append(
                 f"{root}/{meta['filename']}:{meta['line_start']}: validation of {meta['label']} is "
                 f"{check.get('condition')!r}: {check.get('error_message')}"
             )
-    calls = {block.labels[0] for block in modules(bake_id)[_directory(bake_id, root)] if block.type == "module"}
+    calls = set()
+    for directory in (_directory(bake_id, root), terraform_dir(bake_id) / "modules" / COMPOSITION):
+        if root != "bootstrap" or directory.name != COMPOSITION:
+            calls |= {block.labels[0] for block in modules(bake_id)[directory] if block.type == "module"}
     expanded = {entry["__tfmeta"]["label"] for entry in result.get("module", [])}
     if calls - expanded:
         problems.append(f"{root}: tfparse did not expand modules {sorted(calls - expanded)}")
@@ -194,4 +200,34 @@ def test_every_directory_pins_terraform_and_the_aws_provider(bake_id):
             problems.append(f"{block.where()}: required_version must be >= 1.10")
         if (aws.get("source"), aws.get("version")) != ("hashicorp/aws", "~> 6.25"):
             problems.append(f"{block.where()}: aws provider must be hashicorp/aws ~> 6.25, not {aws}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("bake_id", BAKE_IDS)
+def test_environment_roots_only_call_the_composition_module(bake_id):
+    """An environment root is glue: one call of modules/service, no resources of its own, and the
+    same files as every other environment except backend.tf and terraform.tfvars."""
+    problems = []
+    texts: dict[str, dict[str, str]] = {}
+    for environment in ENVIRONMENTS:
+        directory = terraform_dir(bake_id) / "environments" / environment
+        blocks = modules(bake_id)[directory]
+        calls = [block for block in blocks if block.type == "module"]
+        owned = [f"{block.type} {'.'.join(block.labels)}" for block in blocks if block.type in ("resource", "data")]
+        if [(c.labels[0], c.value("source")) for c in calls] != [(COMPOSITION, f"../../modules/{COMPOSITION}")]:
+            problems.append(f"{directory}: expected one call, module {COMPOSITION} from ../../modules/{COMPOSITION}")
+        if owned:
+            problems.append(f"{directory}: declares {owned}; they belong in modules/{COMPOSITION}")
+        texts[environment] = {
+            path.name: path.read_text() for path in sorted(directory.glob("*.tf")) if path.name != "backend.tf"
+        }
+    first, *others = ENVIRONMENTS
+    for environment in others:
+        differing = sorted(
+            name
+            for name in set(texts[first]) | set(texts[environment])
+            if texts[first].get(name) != texts[environment].get(name)
+        )
+        if differing:
+            problems.append(f"environments/{first} and environments/{environment} differ in {differing}")
     assert not problems, "\n".join(problems)

@@ -5,82 +5,82 @@ output "region" {
 
 output "cluster_name" {
   description = "EKS cluster name."
-  value       = module.eks.cluster_name
+  value       = module.service.cluster_name
 }
 
 output "ecr_repository_url" {
   description = "ECR repository the image is pushed to (shared by both environments)."
-  value       = data.aws_ecr_repository.app.repository_url
+  value       = module.service.ecr_repository_url
 }
 
 output "app_role_arn" {
   description = "IAM role of the app's pods (EKS Pod Identity)."
-  value       = module.eks.app_role_arn
+  value       = module.service.app_role_arn
 }
 
 output "deploy_role_arn" {
   description = "Role GitHub Actions assumes to deploy this environment."
-  value       = module.ci_identity.deploy_role_arn
+  value       = module.service.deploy_role_arn
 }
 
 output "database_host" {
   description = "Host name of the RDS instance."
-  value       = module.database.address
+  value       = module.service.database_host
 }
 
 output "database_port" {
   description = "Port of the RDS instance."
-  value       = module.database.port
+  value       = module.service.database_port
 }
 
 output "database_name" {
   description = "Name of the application database."
-  value       = module.database.database_name
+  value       = module.service.database_name
 }
 
 output "database_secret_arn" {
   description = "Secrets Manager secret with the database username and password (managed by RDS)."
-  value       = module.database.master_secret_arn
+  value       = module.service.database_secret_arn
 }
 
 output "target_group_arn" {
   description = "ALB target group of the app's node port."
-  value       = module.load_balancer.target_group_arn
+  value       = module.service.target_group_arn
 }
 
 output "load_balancer_dns_name" {
   description = "DNS name of the application load balancer."
-  value       = module.load_balancer.dns_name
+  value       = module.service.load_balancer_dns_name
 }
 
 output "static_bucket_name" {
   description = "Bucket of the static assets (empty when CloudFront is off)."
-  value       = {{ 'module.edge.static_bucket_name' if cookiecutter.use_cloudfront == 'y' else '""' }}
+  value       = module.service.static_bucket_name
 }
 
 output "cloudfront_distribution_id" {
   description = "CloudFront distribution id (empty when CloudFront is off)."
-  value       = {{ 'module.edge.distribution_id' if cookiecutter.use_cloudfront == 'y' else '""' }}
+  value       = module.service.cloudfront_distribution_id
 }
 
 output "app_log_group_name" {
   description = "Log group of the app's container logs."
-  value       = module.observability.app_log_group_name
+  value       = module.service.app_log_group_name
 }
 
 output "alarm_topic_arn" {
   description = "SNS topic the alarms notify; subscribe on-call tooling to it."
-  value       = module.observability.alarm_topic_arn
+  value       = module.service.alarm_topic_arn
 }
 
 output "certificate_validation_records" {
   description = "DNS records to create so ACM can issue the certificates (empty without a domain)."
-  value       = {{ 'concat(module.load_balancer.certificate_validation_records, module.edge.certificate_validation_records)' if cookiecutter.use_cloudfront == 'y' else 'module.load_balancer.certificate_validation_records' }}
+  value       = module.service.certificate_validation_records
 }
 {%- if cookiecutter.use_worker_instance == 'y' %}
 
 output "worker_instance_id" {
   description = "Instance id of the worker (aws ssm start-session --target <id>)."
-  value       = module.worker.instance_id
+  value       = module.service.worker_instance_id
 }
 {%- endif %}

@@ -1,0 +1,249 @@
+variable "project" {
+  description = "Project slug: names every resource, the Kubernetes namespace and the metrics namespace."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,19}[a-z0-9]$", var.project)) && !can(regex("--", var.project))
+    error_message = "project must be 2-21 lowercase letters, digits and single hyphens, starting with a letter (load balancer names allow 32 characters including -production)."
+  }
+}
+
+variable "environment" {
+  description = "Environment name."
+  type        = string
+
+  validation {
+    condition     = contains(["staging", "production"], var.environment)
+    error_message = "environment must be staging or production."
+  }
+}
+
+variable "github_repository" {
+  description = "GitHub repository (owner/name) whose workflows may deploy."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$", var.github_repository))
+    error_message = "github_repository must be owner/name, e.g. example-org/example-service."
+  }
+}
+
+variable "domain_name" {
+  description = "Public domain of the environment; empty to use the AWS-generated names."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.domain_name == "" || can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.domain_name))
+    error_message = "domain_name must be empty or a lowercase DNS name such as api.example.org."
+  }
+}
+
+variable "vpc_cidr" {
+  description = "IPv4 CIDR of the VPC (a /16 or larger)."
+  type        = string
+  default     = "10.0.0.0/16"
+
+  validation {
+    condition     = can(cidrhost(var.vpc_cidr, 0))
+    error_message = "vpc_cidr must be a valid IPv4 CIDR such as 10.0.0.0/16."
+  }
+}
+
+variable "single_nat_gateway" {
+  description = "One NAT gateway for the whole VPC (staging) instead of one per zone (production)."
+  type        = bool
+}
+
+variable "kubernetes_version" {
+  description = "EKS Kubernetes version, e.g. 1.34."
+  type        = string
+
+  validation {
+    condition     = can(regex("^1\\.[0-9]{2}$", var.kubernetes_version))
+    error_message = "kubernetes_version must look like 1.34 (major.minor)."
+  }
+}
+
+variable "cluster_endpoint_public_access" {
+  description = "Expose the Kubernetes API publicly (only to cluster_endpoint_public_access_cidrs); the private endpoint is always on."
+  type        = bool
+  default     = false
+}
+
+variable "cluster_endpoint_public_access_cidrs" {
+  description = "CIDRs (office, VPN, CI egress) allowed to the public Kubernetes API endpoint."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for cidr in var.cluster_endpoint_public_access_cidrs : can(cidrhost(cidr, 0)) && cidr != "0.0.0.0/0"])
+    error_message = "cluster_endpoint_public_access_cidrs must be valid IPv4 CIDRs other than 0.0.0.0/0."
+  }
+}
+
+variable "cluster_admin_arns" {
+  description = "Extra IAM principals (e.g. an SSO administrator role) given cluster-admin, by a stable key."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for arn in values(var.cluster_admin_arns) : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/.+$", arn))])
+    error_message = "cluster_admin_arns values must be IAM role or user ARNs."
+  }
+}
+
+variable "node_instance_type" {
+  description = "EC2 instance type of the EKS nodes."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", var.node_instance_type))
+    error_message = "node_instance_type must be an EC2 instance type such as t3.medium."
+  }
+}
+
+variable "node_min_size" {
+  description = "Fewest EKS nodes."
+  type        = number
+
+  validation {
+    condition     = var.node_min_size >= 1
+    error_message = "node_min_size must be at least 1."
+  }
+}
+
+variable "node_max_size" {
+  description = "Most EKS nodes."
+  type        = number
+
+  validation {
+    condition     = var.node_max_size >= 1 && var.node_max_size <= 100
+    error_message = "node_max_size must be between 1 and 100."
+  }
+}
+
+variable "node_desired_size" {
+  description = "EKS nodes at creation."
+  type        = number
+
+  validation {
+    condition     = var.node_desired_size >= 1
+    error_message = "node_desired_size must be at least 1."
+  }
+}
+
+variable "database_name" {
+  description = "Name of the application database (the Python package name)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-zA-Z][a-zA-Z0-9_]{0,62}$", var.database_name))
+    error_message = "database_name must start with a letter and hold only letters, digits and underscores."
+  }
+}
+
+variable "postgres_version" {
+  description = "PostgreSQL major version on RDS."
+  type        = string
+
+  validation {
+    condition     = contains(["15", "16", "17"], var.postgres_version)
+    error_message = "postgres_version must be 15, 16 or 17."
+  }
+}
+
+variable "db_instance_class" {
+  description = "RDS instance class."
+  type        = string
+
+  validation {
+    condition     = can(regex("^db\\.[a-z0-9]+\\.[a-z0-9]+$", var.db_instance_class))
+    error_message = "db_instance_class must be an RDS instance class such as db.t4g.micro."
+  }
+}
+
+variable "db_allocated_storage_gb" {
+  description = "Initial database storage in GiB."
+  type        = number
+  default     = 20
+
+  validation {
+    condition     = var.db_allocated_storage_gb >= 20
+    error_message = "db_allocated_storage_gb must be at least 20 (the gp3 minimum)."
+  }
+}
+
+variable "db_max_allocated_storage_gb" {
+  description = "Ceiling of database storage autoscaling in GiB."
+  type        = number
+
+  validation {
+    condition     = var.db_max_allocated_storage_gb >= 20 && var.db_max_allocated_storage_gb <= 65536
+    error_message = "db_max_allocated_storage_gb must be between 20 and 65536."
+  }
+}
+
+variable "db_multi_az" {
+  description = "Keep a synchronous database standby in a second zone."
+  type        = bool
+}
+
+variable "db_backup_retention_days" {
+  description = "Days automated database backups are kept."
+  type        = number
+
+  validation {
+    condition     = var.db_backup_retention_days >= 7 && var.db_backup_retention_days <= 35
+    error_message = "db_backup_retention_days must be between 7 and 35."
+  }
+}
+
+variable "db_max_connections_alarm" {
+  description = "Database connections above which the connections alarm fires."
+  type        = number
+
+  validation {
+    condition     = var.db_max_connections_alarm > 0
+    error_message = "db_max_connections_alarm must be greater than zero."
+  }
+}
+
+variable "deletion_protection" {
+  description = "Protect the cluster, database and load balancer from deletion."
+  type        = bool
+}
+
+variable "log_retention_days" {
+  description = "Days CloudWatch log groups keep their events."
+  type        = number
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of the retention periods CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, ...)."
+  }
+}
+
+variable "alarm_emails" {
+  description = "E-mail addresses that receive alarm notifications."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for email in var.alarm_emails : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", email))])
+    error_message = "alarm_emails must hold e-mail addresses such as oncall@example.com."
+  }
+}
+{%- if cookiecutter.use_worker_instance == 'y' %}
+
+variable "worker_instance_type" {
+  description = "EC2 instance type of the auxiliary worker."
+  type        = string
+  default     = "t3.small"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", var.worker_instance_type))
+    error_message = "worker_instance_type must be an EC2 instance type such as t3.small."
+  }
+}
+{%- endif %}
