@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, url_for
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
-from .db import db
+from .db import db, read_connection
 from .errors import ApiError
-from .models import Item
+from .models import ITEM_COLUMNS, Item, item_json
 from .validation import item_fields, json_object, page
 
 blueprint = Blueprint("items", __name__, url_prefix="/api/v1/items")
+
+# Reads are SQLAlchemy Core statements built once; their compiled form is cached after first use.
+_id = Item.__table__.c.id
+SELECT_ONE = select(*ITEM_COLUMNS).where(_id == bindparam("item_id"))
+SELECT_PAGE = select(*ITEM_COLUMNS).order_by(_id).limit(bindparam("limit")).offset(bindparam("offset"))
+
+
+def _not_found(item_id: int) -> ApiError:
+    return ApiError(404, "not_found", f"Item {item_id} does not exist.")
 
 
 def _get_or_404(item_id: int) -> Item:
     item = db.session.get(Item, item_id)
     if item is None:
-        raise ApiError(404, "not_found", f"Item {item_id} does not exist.")
+        raise _not_found(item_id)
     return item
 
 
@@ -44,11 +53,11 @@ def create_item() -> tuple[Response, int, dict[str, str]]:
 @blueprint.get("")
 def list_items() -> Response:
     limit, offset = page()
-    query = select(Item).order_by(Item.id).limit(limit + 1).offset(offset)
-    items = list(db.session.scalars(query))
-    next_offset = offset + limit if len(items) > limit else None
+    with read_connection() as connection:
+        rows = connection.execute(SELECT_PAGE, {"limit": limit + 1, "offset": offset}).all()
+    next_offset = offset + limit if len(rows) > limit else None
     return jsonify(
-        items=[item.to_dict() for item in items[:limit]],
+        items=[item_json(*row) for row in rows[:limit]],
         limit=limit,
         offset=offset,
         next_offset=next_offset,
@@ -57,7 +66,11 @@ def list_items() -> Response:
 
 @blueprint.get("/<int:item_id>")
 def get_item(item_id: int) -> Response:
-    return jsonify(_get_or_404(item_id).to_dict())
+    with read_connection() as connection:
+        row = connection.execute(SELECT_ONE, {"item_id": item_id}).first()
+    if row is None:
+        raise _not_found(item_id)
+    return jsonify(item_json(*row))
 
 
 @blueprint.patch("/<int:item_id>")

@@ -32,14 +32,32 @@ class Item(Base):
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON representation the API returns."""
-        return {
-            "id": self.id,
-            "name": self.name,
-            "description": self.description,
-            "quantity": self.quantity,
-            "created_at": _iso(self.created_at),
-            "updated_at": _iso(self.updated_at),
-        }
+        return item_json(self.id, self.name, self.description, self.quantity, self.created_at, self.updated_at)
+
+
+# The table's columns in the order of `item_json`'s parameters, for Core reads (see items.py).
+ITEM_COLUMNS = tuple(
+    Item.__table__.c[name] for name in ("id", "name", "description", "quantity", "created_at", "updated_at")
+)
+
+
+def item_json(
+    id: int,
+    name: str,
+    description: str,
+    quantity: int,
+    created_at: datetime,
+    updated_at: datetime,
+) -> dict[str, Any]:
+    """The JSON representation of an item, from an instance's attributes or a row of ITEM_COLUMNS."""
+    return {
+        "id": id,
+        "name": name,
+        "description": description,
+        "quantity": quantity,
+        "created_at": _iso(created_at),
+        "updated_at": _iso(updated_at),
+    }
 
 
 def _iso(moment: datetime) -> str:

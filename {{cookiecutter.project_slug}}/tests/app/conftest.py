@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 import pytest
@@ -149,6 +149,7 @@ def db(app: Flask) -> Iterator[Session]:
     transaction = connection.begin()
     for factory in (state.sessions, state.read_sessions):
         factory.configure(bind=connection, join_transaction_mode="create_savepoint")
+    state.read_connection = lambda: nullcontext(connection)  # Core reads see the test's rows too.
     session = state.sessions()
     yield session
     session.close()

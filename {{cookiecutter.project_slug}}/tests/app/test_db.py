@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool, QueuePool
 
 from {{ cookiecutter.package_name }}.config import load_settings
-from {{ cookiecutter.package_name }}.db import PING_AFTER_IDLE_SECONDS, Database, build_engine, db
+from {{ cookiecutter.package_name }}.db import PING_AFTER_IDLE_SECONDS, Database, build_engine, db, read_connection
 
 from .conftest import MakeApp
 
@@ -92,6 +92,18 @@ def test_reads_autocommit_and_writes_get_a_transaction(app: Flask) -> None:
             assert db.session.connection().get_isolation_level() == "READ COMMITTED"
     with app.app_context():  # Outside a request (CLI, shell): transactions.
         assert db.session.get_bind() is state.write_engine
+
+
+def test_core_reads_use_a_pooled_autocommit_connection_returned_at_once(app: Flask) -> None:
+    state = Database.state(app)
+    with app.test_request_context("/api/v1/items", method="GET"):
+        with read_connection() as connection:
+            assert connection.engine is state.engine
+            assert connection.execute(text("SELECT 1")).scalar_one() == 1
+            if state.engine.dialect.name == "postgresql":
+                assert connection.connection.dbapi_connection.autocommit  # type: ignore[union-attr]
+            assert state.engine.pool.checkedout() == 1  # type: ignore[attr-defined]
+        assert state.engine.pool.checkedout() == 0  # type: ignore[attr-defined]  # Back before the response.
 
 
 def test_dead_idle_connection_is_replaced_by_the_ping(database_url: str) -> None:
