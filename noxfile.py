@@ -34,6 +34,7 @@ def checkov_bin(session: nox.Session) -> str:
             "pip",
             "install",
             "--quiet",
+            "--compile-bytecode",
             "--python",
             str(CHECKOV_VENV / "bin" / "python"),
             "-r",
