@@ -74,9 +74,9 @@ def ping_idle_connections(engine: Engine, idle_seconds: float = PING_AFTER_IDLE_
 
     SQLAlchemy's `pool_pre_ping` pings on every checkout, which costs a round trip per request and
     halves the throughput of a one-row read. Connections are lost to failovers, restarts and idle
-    timeouts, which an idle connection meets; a busy one that dies anyway fails its request with a
-    503 and makes SQLAlchemy replace the whole pool. A failed ping raises DisconnectionError, so
-    the pool quietly opens a new connection instead.
+    timeouts, which an idle connection meets; a read on a busy one that dies anyway is run again
+    on a fresh connection (`RetryOnDisconnect`), and a write always pings first. A failed ping
+    raises DisconnectionError, so the pool quietly opens a new connection instead.
     """
     dbapi_error = engine.dialect.loaded_dbapi.Error
 
@@ -85,7 +85,11 @@ def ping_idle_connections(engine: Engine, idle_seconds: float = PING_AFTER_IDLE_
 
     def ping_if_idle(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
         checked_in = record.info.get("checked_in")
-        if checked_in is None or time.monotonic() - checked_in < idle_seconds:
+        if checked_in is None:
+            return  # Opened just now.
+        # A write is pinged whatever its idle time: unlike a read, it cannot be retried safely.
+        writing = has_request_context() and request.method not in READ_ONLY_METHODS
+        if time.monotonic() - checked_in < idle_seconds and not writing:
             return
         try:
             cursor = dbapi_connection.cursor()

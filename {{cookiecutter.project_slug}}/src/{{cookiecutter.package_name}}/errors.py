@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import logging
 
+import psycopg2
 from flask import Flask, Response, jsonify
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from .db import mark_for_retry
@@ -58,8 +60,20 @@ def _http_error(error: HTTPException) -> Response:
 
 
 def _database_unavailable(error: OperationalError | InterfaceError) -> Response:
-    logger.warning("database unavailable: %s", type(error.orig).__name__, extra={"request_id": current_request_id()})
     mark_for_retry(error.connection_invalidated)
+    return _unavailable(type(error.orig).__name__)
+
+
+def _driver_or_pool_unavailable(
+    error: psycopg2.OperationalError | psycopg2.InterfaceError | PoolTimeoutError,
+) -> Response:
+    # Raised outside SQLAlchemy's wrapping: by the driver while a checkout sets the isolation level
+    # on a connection that just died, or by the pool when every connection is busy.
+    return _unavailable(type(error).__name__)
+
+
+def _unavailable(cause: str) -> Response:
+    logger.warning("database unavailable: %s", cause, extra={"request_id": current_request_id()})
     response = error_response(503, "database_unavailable", "The database is unavailable; retry shortly.")
     response.headers["Retry-After"] = "1"
     return response
@@ -76,4 +90,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(OperationalError, _database_unavailable)
     app.register_error_handler(InterfaceError, _database_unavailable)
+    for error in (psycopg2.OperationalError, psycopg2.InterfaceError, PoolTimeoutError):
+        app.register_error_handler(error, _driver_or_pool_unavailable)
     app.register_error_handler(Exception, _unexpected)

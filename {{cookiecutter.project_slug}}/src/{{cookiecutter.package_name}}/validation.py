@@ -12,6 +12,7 @@ from .errors import ApiError
 from .models import DESCRIPTION_MAX, NAME_MAX
 
 QUANTITY_MAX = 1_000_000_000
+BLANKS = " \t\n\v\f\r"  # The blanks the OpenAPI pattern of `name` names.
 PAGE_LIMIT_DEFAULT = 20
 PAGE_LIMIT_MAX = 100
 # ASCII digits only, and few enough that int() stays cheap: `str.isdigit()` also accepts "²".
@@ -66,10 +67,10 @@ def item_fields(payload: dict[str, Any], *, partial: bool) -> dict[str, Any]:
         problems[field] = "is not a field of an item"
     if "name" in payload:
         name = _text(payload["name"], 1, NAME_MAX)
-        if name is not None:
+        if name is not None and name.strip(BLANKS):
             values["name"] = name
         else:
-            problems["name"] = f"must be a string of 1 to {NAME_MAX} characters, without NUL"
+            problems["name"] = f"must be a string of 1 to {NAME_MAX} characters, not all blank, without NUL"
     elif not partial:
         problems["name"] = "is required"
     if "description" in payload:
@@ -100,6 +101,9 @@ def page() -> tuple[int, int]:
 
 
 def _query_int(name: str, default: int, low: int, high: int, problems: dict[str, str]) -> int:
+    if len(request.args.getlist(name)) > 1:
+        problems[name] = "must be given once"
+        return default
     text = request.args.get(name)
     if text is None:
         return default

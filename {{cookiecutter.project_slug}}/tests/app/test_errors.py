@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
+import psycopg2
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 
 def test_unknown_path_is_json_404(client: FlaskClient) -> None:
@@ -79,6 +81,27 @@ def app_without_database() -> Flask:
 def test_database_down_is_json_503(app_without_database: Flask, method: str, path: str) -> None:
     client = app_without_database.test_client()
     response = getattr(client, method)(path, json={"name": "x"})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    assert response.get_json()["error"]["code"] == "database_unavailable"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        psycopg2.OperationalError("server closed the connection unexpectedly"),
+        psycopg2.InterfaceError("connection already closed"),
+        PoolTimeoutError("QueuePool limit of size 5 overflow 5 reached"),
+    ],
+    ids=lambda error: type(error).__name__,
+)
+def test_driver_and_pool_failures_are_json_503(app: Flask, error: Exception) -> None:
+    # These escape SQLAlchemy's wrapping (a checkout on a connection that just died, a full pool).
+    def fail() -> str:
+        raise error
+
+    app.add_url_rule("/fail", view_func=fail)
+    response = app.test_client().get("/fail")
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "1"
     assert response.get_json()["error"]["code"] == "database_unavailable"

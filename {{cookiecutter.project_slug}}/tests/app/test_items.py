@@ -115,9 +115,9 @@ def test_duplicate_name_is_409_on_update(client: FlaskClient) -> None:
     ("payload", "fields"),
     [
         ({}, {"name": "is required"}),
-        ({"name": ""}, {"name": "must be a string of 1 to 100 characters, without NUL"}),
-        ({"name": "x" * 101}, {"name": "must be a string of 1 to 100 characters, without NUL"}),
-        ({"name": 5}, {"name": "must be a string of 1 to 100 characters, without NUL"}),
+        ({"name": ""}, {"name": "must be a string of 1 to 100 characters, not all blank, without NUL"}),
+        ({"name": "x" * 101}, {"name": "must be a string of 1 to 100 characters, not all blank, without NUL"}),
+        ({"name": 5}, {"name": "must be a string of 1 to 100 characters, not all blank, without NUL"}),
         ({"name": "a", "description": 1}, {"description": "must be a string of at most 1000 characters, without NUL"}),
         ({"name": "a", "quantity": -1}, {"quantity": "must be a whole number from 0 to 1000000000"}),
         ({"name": "a", "quantity": True}, {"quantity": "must be a whole number from 0 to 1000000000"}),

@@ -37,6 +37,7 @@ def test_page_reports_both_parameters(app: Flask) -> None:
     ("fields", "bad"),
     [
         ({"name": "a\x00b"}, "name"),
+        ({"name": " \t\n"}, "name"),
         ({"name": "\ud800"}, "name"),
         ({"name": "a", "description": "nul \x00"}, "description"),
         ({"name": "a", "quantity": 7.5}, "quantity"),
@@ -52,8 +53,8 @@ def test_integral_floats_are_whole_numbers() -> None:
     assert item_fields({"name": "a", "quantity": 7.0}, partial=False) == {"name": "a", "quantity": 7}
 
 
-@pytest.mark.parametrize("limit", ["\u00b2", "\u0663", "1" * 11, "+5", " 5"])
-def test_only_ascii_digits_make_a_limit(app: Flask, limit: str) -> None:
+@pytest.mark.parametrize("limit", ["\u00b2", "\u0663", "1" * 11, "+5", " 5", ["1", "2"]])
+def test_only_ascii_digits_given_once_make_a_limit(app: Flask, limit: str | list[str]) -> None:
     with app.test_request_context("/api/v1/items", query_string={"limit": limit}), pytest.raises(ApiError) as raised:
         page()
     assert list(raised.value.fields or {}) == ["limit"]
