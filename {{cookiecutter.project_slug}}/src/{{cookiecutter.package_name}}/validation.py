@@ -68,7 +68,7 @@ def item_fields(payload: dict[str, Any], *, partial: bool) -> dict[str, Any]:
     if "name" in payload:
         name = _text(payload["name"], 1, NAME_MAX)
         if name is not None and name.strip(BLANKS):
-            values["name"] = name
+            values["name"] = name.strip(BLANKS)  # Checked as sent (the schema's lengths), stored trimmed.
         else:
             problems["name"] = f"must be a string of 1 to {NAME_MAX} characters, not all blank, without NUL"
     elif not partial:
