@@ -1,7 +1,8 @@
-"""docs/operations.md matches the tasks: every task is documented, every documented command exists."""
+"""docs/operations.md and the README match the tasks: every task is documented, every documented command exists."""
 
 import re
 import shlex
+from pathlib import Path
 
 import pytest
 from conftest import ROOT
@@ -10,11 +11,12 @@ from test_cli import TASKS
 import tasks
 
 GUIDE = ROOT / "docs" / "operations.md"
+README = ROOT / "README.md"
 GLOBAL_FLAGS = {"--dry", "--list", "--help"}
 
 
-def documented_commands() -> list[str]:
-    text = GUIDE.read_text()
+def documented_commands(path: Path = GUIDE) -> list[str]:
+    text = path.read_text()
     return [m.strip() for m in re.findall(r"(?m)(?:`|^\s*)(invoke [^`\n#]+)", text)]
 
 
@@ -58,3 +60,10 @@ def test_every_documented_command_exists(commands):
 def test_the_check_catches_mistakes(bad):
     with pytest.raises((AssertionError, pytest.fail.Exception)):
         check(bad)
+
+
+def test_every_command_of_the_readme_exists():
+    commands = documented_commands(README)
+    assert len(commands) >= 10, "the README's Day 1 / Day 2 section lost its commands"
+    for command in commands:
+        check(command)
