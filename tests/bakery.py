@@ -112,9 +112,17 @@ def render(**overrides: str) -> Path:
     return _render(tuple(sorted(overrides.items())))
 
 
+def every_combo() -> dict[str, dict[str, str]]:
+    """The named combinations, then the all-pairs matrix, keyed by a readable id."""
+    combos = dict(NAMED_COMBOS)
+    for answers in all_pairs():
+        combos.setdefault(combo_id(answers), answers)
+    return combos
+
+
 def tool(name: str) -> str:
-    """A command-line tool installed in this test venv (found even when the venv is not on PATH)."""
+    """A command-line tool of this layer's venv, by path: never a same-named one on PATH (such as
+    Debian's older kubectl), and found even when the venv is not on PATH."""
     beside_python = Path(sys.executable).parent / name
-    found = str(beside_python) if beside_python.exists() else shutil.which(name)
-    assert found, f"{name} is not installed: install this layer's requirements/<layer>.txt"
-    return found
+    assert beside_python.exists(), f"{name} is not installed next to {sys.executable}: install requirements/<layer>.txt"
+    return str(beside_python)

@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from bakery import NAMED_COMBOS, OPTIONS, all_pairs, combo_id, render
+from bakery import OPTIONS, every_combo, render, tool
 
 # Overlays deployed to AWS by `invoke deploy`, and the kind cluster of the end-to-end workflow.
 DEPLOYED = ("staging", "production")
@@ -50,22 +49,7 @@ def pytest_terminal_summary(terminalreporter) -> None:
             terminalreporter.write_line(line)
 
 
-def _combos() -> dict[str, dict[str, str]]:
-    combos = {name: answers for name, answers in NAMED_COMBOS.items()}
-    for answers in all_pairs():
-        combos.setdefault(combo_id(answers), answers)
-    return combos
-
-
-COMBOS = _combos()
-
-
-def venv_tool(name: str) -> str:
-    """A tool installed by requirements/kubernetes.txt, by path (never a same-named one on PATH)."""
-    path = Path(sys.executable).parent / name
-    if not path.exists():
-        pytest.fail(f"{name} is not installed next to {sys.executable}: install requirements/kubernetes.txt")
-    return str(path)
+COMBOS = every_combo()
 
 
 def run(argv: list[str], **kwargs) -> subprocess.CompletedProcess[str]:
@@ -170,7 +154,7 @@ def prepare_deploy(k8s: Path, env: str) -> Path:
 
 
 def kustomize(directory: Path) -> str:
-    result = run([venv_tool("kubectl"), "kustomize", str(directory)])
+    result = run([tool("kubectl"), "kustomize", str(directory)])
     if result.returncode:
         pytest.fail(f"kubectl kustomize {directory} failed:\n{result.stderr}")
     return result.stdout
@@ -281,7 +265,7 @@ def oracle_runs(request, renders) -> dict[str, OracleRun]:
         commands["checkov"] = ([*argv, str(scan)], env)
     if "validation" in wanted:
         for version, group in by_version(renders).items():
-            argv = [venv_tool("kubernetes-validate"), "--strict", "--quiet", "-k", f"{version}.0"]
+            argv = [tool("kubernetes-validate"), "--strict", "--quiet", "-k", f"{version}.0"]
             commands[f"kubernetes-validate {version}"] = ([*argv, *(str(render.path) for render in group)], None)
 
     def timed(command: tuple[list[str], dict[str, str] | None]) -> OracleRun:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from k8s_support import by_version, report, run, venv_tool
+from bakery import tool
+from k8s_support import by_version, report, run
 
 
 @pytest.fixture(scope="session")
@@ -34,7 +35,7 @@ def test_validator_rejects_an_unknown_field(renders, tmp_path):
     broken = tmp_path / "broken.yaml"
     broken.write_text(render.path.read_text().replace("livenessProbe:", "livenesProbe:", 1))
     result = run(
-        [venv_tool("kubernetes-validate"), "--strict", "--quiet", "-k", f"{render.kubernetes_version}.0", str(broken)]
+        [tool("kubernetes-validate"), "--strict", "--quiet", "-k", f"{render.kubernetes_version}.0", str(broken)]
     )
     assert result.returncode != 0
     assert "livenesProbe" in result.stdout + result.stderr

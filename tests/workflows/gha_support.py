@@ -10,14 +10,13 @@ import hashlib
 import re
 import shutil
 import subprocess
-import sys
 import time
 from functools import cache
 from pathlib import Path
 
 import pytest
 import yaml
-from bakery import NAMED_COMBOS, all_pairs, combo_id, render
+from bakery import every_combo, render
 
 # Lines worth reading after a quiet run: per-stage timing and the oracles' counts.
 REPORT: list[str] = []
@@ -34,22 +33,7 @@ def pytest_terminal_summary(terminalreporter) -> None:
             terminalreporter.write_line(line)
 
 
-def _combos() -> dict[str, dict[str, str]]:
-    combos = dict(NAMED_COMBOS)
-    for answers in all_pairs():
-        combos.setdefault(combo_id(answers), answers)
-    return combos
-
-
-COMBOS = _combos()
-
-
-def venv_tool(name: str) -> str:
-    """A tool installed by requirements/workflows.txt, by path."""
-    path = Path(sys.executable).parent / name
-    if not path.exists():
-        pytest.fail(f"{name} is not installed next to {sys.executable}: install requirements/workflows.txt")
-    return str(path)
+COMBOS = every_combo()
 
 
 def run(argv: list[str], **kwargs) -> subprocess.CompletedProcess[str]:

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from gha_support import report, run, venv_tool
+from bakery import tool
+from gha_support import report, run
 
 SCHEMAS = {
     "vendor.github-workflows": lambda bake: sorted((bake.github / "workflows").glob("*.yml")),
@@ -50,16 +51,16 @@ def linter_runs(request, distinct) -> dict[str, LinterRun]:
     if "actionlint_findings" in wanted:
         shellcheck = shutil.which("shellcheck") or ""
         files = [str(path) for path in workflow_files(distinct)]
-        argv = [venv_tool("actionlint"), "-format", "{{json .}}", f"-shellcheck={shellcheck}", *files]
+        argv = [tool("actionlint"), "-format", "{{json .}}", f"-shellcheck={shellcheck}", *files]
         commands[f"actionlint over {len(files)} workflows"] = (argv, None)
     if "schema_results" in wanted:
         for schema, files_of in SCHEMAS.items():
             files = [str(path) for bake in distinct for path in files_of(bake)]
             assert files, f"no files for {schema}"
-            argv = [venv_tool("check-jsonschema"), "--output-format", "json", "--builtin-schema", schema, *files]
+            argv = [tool("check-jsonschema"), "--output-format", "json", "--builtin-schema", schema, *files]
             commands[f"check-jsonschema {schema} over {len(files)} files"] = (argv, None)
     if "zizmor_findings" in wanted:
-        argv = [venv_tool("zizmor"), "--offline", "--format", "json", *[str(bake.root) for bake in distinct]]
+        argv = [tool("zizmor"), "--offline", "--format", "json", *[str(bake.root) for bake in distinct]]
         commands[f"zizmor over {len(distinct)} trees"] = (argv, None)
 
     def timed(command: tuple[list[str], dict[str, str] | None]) -> LinterRun:
