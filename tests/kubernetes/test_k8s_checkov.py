@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 import yaml
+from checkov_results import checks_by_owner
 from k8s_support import distinct_renders, report
 
 ALLOWLIST = yaml.safe_load((Path(__file__).parent / "checkov_skips.yaml").read_text())
@@ -29,24 +29,7 @@ def checkov_results(renders, oracle_runs) -> dict[Path, dict[str, list[dict]]]:
     result = oracle_runs["checkov"].result
     scan = Path(oracle_runs["checkov"].argv[-1])
     files = [render.path for render in distinct_renders(renders)]
-    try:
-        parsed = json.loads(result.stdout)
-    except json.JSONDecodeError:
-        output = result.stdout[-2000:] + result.stderr[-2000:]
-        pytest.fail(f"checkov printed no JSON (exit {result.returncode}):\n{output}")
-    reports = parsed if isinstance(parsed, list) else [parsed]
-    by_file = {path: {"passed_checks": [], "failed_checks": [], "skipped_checks": []} for path in files}
-    errors = []
-    for part in reports:
-        results = part.get("results", {})
-        errors += results.get("parsing_errors", [])
-        for key in ("passed_checks", "failed_checks", "skipped_checks"):
-            for check in results.get(key, []):
-                path = scan / check["file_path"].lstrip("/")
-                assert path in by_file, f"checkov reported {check['file_path']}, which is no render"
-                by_file[path][key].append(check)
-    assert not errors, f"checkov could not parse {errors}"
-    counts = {key: sum(len(found[key]) for found in by_file.values()) for key in next(iter(by_file.values()))}
+    by_file, counts = checks_by_owner(result, files, lambda path: scan / path)
     report(
         f"checkov kubernetes: {counts['passed_checks']} passed, {counts['failed_checks']} failed, "
         f"{counts['skipped_checks']} skipped over {len(files)} distinct renders"

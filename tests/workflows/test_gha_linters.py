@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from bakery import tool
+from checkov_results import checks_by_owner
 from gha_support import report, run
 
 SCHEMAS = {
@@ -163,26 +164,8 @@ def checkov_results(distinct, linter_runs) -> dict[Path, dict[str, list[dict]]]:
         pytest.fail("CHECKOV_BIN is not set: point it at checkov (requirements/checkov.txt), as the nox session does")
     result = linter_runs["checkov github_actions"].result
     scan = Path(linter_runs["checkov github_actions"].argv[-1])
-    try:
-        parsed = json.loads(result.stdout)
-    except json.JSONDecodeError:
-        pytest.fail(
-            f"checkov printed no JSON (exit {result.returncode}):\n{result.stdout[-2000:]}{result.stderr[-2000:]}"
-        )
-    reports = parsed if isinstance(parsed, list) else [parsed]
-    by_tree = {bake.root: {"passed_checks": [], "failed_checks": [], "skipped_checks": []} for bake in distinct}
-    errors = []
-    for part in reports:
-        results = part.get("results", {})
-        errors += results.get("parsing_errors", [])
-        for key in ("passed_checks", "failed_checks", "skipped_checks"):
-            for check in results.get(key, []):
-                relative = Path(check["file_path"].lstrip("/"))
-                root = scan / relative.parts[0]
-                assert root in by_tree, f"checkov reported {check['file_path']}, which is in no tree"
-                by_tree[root][key].append(check)
-    assert not errors, f"checkov could not parse {errors}"
-    counts = {key: sum(len(found[key]) for found in by_tree.values()) for key in next(iter(by_tree.values()))}
+    roots = [bake.root for bake in distinct]
+    by_tree, counts = checks_by_owner(result, roots, lambda path: scan / Path(path).parts[0])
     report(
         f"checkov github_actions: {counts['passed_checks']} passed, {counts['failed_checks']} failed, "
         f"{counts['skipped_checks']} skipped over {len(distinct)} trees"
