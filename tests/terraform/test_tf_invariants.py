@@ -247,6 +247,29 @@ def test_every_bucket_denies_non_tls_and_blocks_public_access(bake_id):
     assert not problems, "\n".join(problems)
 
 
+def _destroy_guards(result: dict) -> list[dict]:
+    return [
+        entry
+        for entry in resources(result, "terraform_data")
+        if (entry.get("lifecycle") or {}).get("prevent_destroy") is True
+    ]
+
+
+@pytest.mark.parametrize("bake_id", BAKE_IDS)
+def test_only_the_state_bucket_refuses_to_be_destroyed(bake_id):
+    """The state outlives every plan, so Terraform must refuse to destroy or replace its bucket (a
+    guard tied to the bucket's ARN carries prevent_destroy); the environments' buckets must not
+    refuse, or `invoke destroy` could never finish."""
+    values = tfvars(bake_id, "bootstrap")
+    guards = _destroy_guards(evaluated(bake_id, "bootstrap"))
+    assert [guard["triggers_replace"] for guard in guards] == [
+        f"arn:aws:s3:::{values['project']}-tfstate-{values['account_id']}"
+    ], f"bootstrap: expected one destroy guard on the state bucket, found {[address(g) for g in guards]}"
+    for environment in ENVIRONMENTS:
+        guarded = [address(guard) for guard in _destroy_guards(env(bake_id, environment))]
+        assert not guarded, f"{environment}: {guarded} would block invoke destroy"
+
+
 # ---------------------------------------------------------------- GitHub OIDC trust
 
 

@@ -1,6 +1,6 @@
 output "state_bucket" {
   description = "Bucket holding every environment's Terraform state (key <environment>/terraform.tfstate)."
-  value       = aws_s3_bucket.state.bucket
+  value       = module.state_bucket.name
 }
 
 output "ecr_repository_url" {

@@ -36,13 +36,13 @@ data "aws_iam_policy_document" "plan_state" {
   statement {
     sid       = "ReadState"
     actions   = ["s3:ListBucket", "s3:GetObject"]
-    resources = [aws_s3_bucket.state.arn, "${aws_s3_bucket.state.arn}/*"]
+    resources = [module.state_bucket.arn, "${module.state_bucket.arn}/*"]
   }
 
   statement {
     sid       = "TakeStateLock"
     actions   = ["s3:PutObject", "s3:DeleteObject"]
-    resources = ["${aws_s3_bucket.state.arn}/*.tflock"]
+    resources = ["${module.state_bucket.arn}/*.tflock"]
   }
 
   statement {

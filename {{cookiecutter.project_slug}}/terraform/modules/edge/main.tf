@@ -102,7 +102,7 @@ resource "aws_cloudfront_distribution" "this" {
 
   origin {
     origin_id                = "static"
-    domain_name              = aws_s3_bucket.static.bucket_regional_domain_name
+    domain_name              = module.static_bucket.regional_domain_name
     origin_access_control_id = aws_cloudfront_origin_access_control.static.id
   }
 

@@ -10,12 +10,12 @@ output "distribution_domain_name" {
 
 output "static_bucket_name" {
   description = "Bucket for static assets; objects under static/ are served at /static/."
-  value       = aws_s3_bucket.static.bucket
+  value       = module.static_bucket.name
 }
 
 output "static_bucket_arn" {
   description = "ARN of the static-assets bucket."
-  value       = aws_s3_bucket.static.arn
+  value       = module.static_bucket.arn
 }
 
 output "certificate_validation_records" {

@@ -19,72 +19,29 @@ data "aws_elb_service_account" "current" {
 
 # Access logs of the load balancer, CloudFront and the static bucket. The load balancer and
 # CloudFront deliver only to SSE-S3 buckets, so this one cannot use the environment's KMS key.
-resource "aws_s3_bucket" "logs" {
+module "logs_bucket" {
   #checkov:skip=CKV_AWS_145:ALB and CloudFront access-log delivery supports only SSE-S3 (AES256) buckets.
   #checkov:skip=CKV_AWS_18:This is the access-log bucket; logging it into itself would loop.
   #checkov:skip=CKV_AWS_144:Access logs are operational data kept 90 days; a second-region copy is not worth its cost.
   #checkov:skip=CKV2_AWS_62:Nothing consumes events from the log bucket.
-  bucket        = "${var.name}-logs-${data.aws_caller_identity.current.account_id}"
-  force_destroy = false
-}
-
-resource "aws_s3_bucket_public_access_block" "logs" {
-  bucket                  = aws_s3_bucket.logs.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-# CloudFront's standard logging writes through an ACL grant, so ACLs stay enabled (owner preferred).
-resource "aws_s3_bucket_ownership_controls" "logs" {
   #checkov:skip=CKV2_AWS_65:CloudFront standard logging delivers through an ACL grant, so ACLs stay enabled on the log bucket only.
-  bucket = aws_s3_bucket.logs.id
-  rule {
-    object_ownership = "BucketOwnerPreferred"
+  source = "../bucket"
+
+  name             = "${var.name}-logs-${data.aws_caller_identity.current.account_id}"
+  object_ownership = "BucketOwnerPreferred"
+  policy_documents = [data.aws_iam_policy_document.log_delivery.json]
+  expiry = {
+    rule_id         = "expire-access-logs"
+    current_days    = var.access_log_retention_days
+    noncurrent_days = 7
   }
 }
 
-resource "aws_s3_bucket_server_side_encryption_configuration" "logs" {
-  bucket = aws_s3_bucket.logs.id
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm = "AES256"
-    }
-  }
-}
-
-resource "aws_s3_bucket_versioning" "logs" {
-  bucket = aws_s3_bucket.logs.id
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_lifecycle_configuration" "logs" {
-  bucket = aws_s3_bucket.logs.id
-
-  rule {
-    id     = "expire-access-logs"
-    status = "Enabled"
-    filter {}
-    expiration {
-      days = var.access_log_retention_days
-    }
-    noncurrent_version_expiration {
-      noncurrent_days = 7
-    }
-    abort_incomplete_multipart_upload {
-      days_after_initiation = 1
-    }
-  }
-}
-
-data "aws_iam_policy_document" "logs" {
+data "aws_iam_policy_document" "log_delivery" {
   statement {
     sid       = "LoadBalancerDelivers"
     actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.logs.arn}/alb/AWSLogs/${data.aws_caller_identity.current.account_id}/*"]
+    resources = ["${module.logs_bucket.arn}/alb/AWSLogs/${data.aws_caller_identity.current.account_id}/*"]
     principals {
       type        = local.elb_account_region ? "AWS" : "Service"
       identifiers = local.elb_account_region ? [data.aws_elb_service_account.current[0].arn] : ["logdelivery.elasticloadbalancing.amazonaws.com"]
@@ -94,7 +51,7 @@ data "aws_iam_policy_document" "logs" {
   statement {
     sid       = "S3ServerAccessLogsDeliver"
     actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.logs.arn}/s3/*"]
+    resources = ["${module.logs_bucket.arn}/s3/*"]
     principals {
       type        = "Service"
       identifiers = ["logging.s3.amazonaws.com"]
@@ -105,27 +62,4 @@ data "aws_iam_policy_document" "logs" {
       values   = [data.aws_caller_identity.current.account_id]
     }
   }
-
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.logs.arn, "${aws_s3_bucket.logs.arn}/*"]
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
-}
-
-resource "aws_s3_bucket_policy" "logs" {
-  bucket = aws_s3_bucket.logs.id
-  policy = data.aws_iam_policy_document.logs.json
-
-  depends_on = [aws_s3_bucket_public_access_block.logs]
 }

@@ -59,12 +59,13 @@ resource "aws_lb" "this" {
   enable_deletion_protection = var.deletion_protection
 
   access_logs {
-    bucket  = aws_s3_bucket.logs.id
+    bucket  = module.logs_bucket.name
     prefix  = "alb"
     enabled = true
   }
 
-  depends_on = [aws_s3_bucket_policy.logs]
+  # AWS tests delivery when logging is switched on, so the bucket policy must be in place first.
+  depends_on = [module.logs_bucket]
 }
 
 # Instance targets on the node port: the Kubernetes NodePort Service forwards to the app's pods.

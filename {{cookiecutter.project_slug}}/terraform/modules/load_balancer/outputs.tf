@@ -25,7 +25,7 @@ output "origin_protocol" {
 
 output "log_bucket_domain_name" {
   description = "Domain name of the access-log bucket (CloudFront's logging target)."
-  value       = aws_s3_bucket.logs.bucket_domain_name
+  value       = module.logs_bucket.domain_name
 }
 
 output "certificate_validation_records" {
@@ -41,5 +41,5 @@ output "certificate_validation_records" {
 
 output "log_bucket_name" {
   description = "Name of the access-log bucket (S3 server access logs go under s3/)."
-  value       = aws_s3_bucket.logs.id
+  value       = module.logs_bucket.name
 }
