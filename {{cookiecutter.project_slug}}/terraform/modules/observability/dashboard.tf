@@ -2,13 +2,12 @@ data "aws_region" "current" {}
 
 locals {
   region = data.aws_region.current.region
-  alb    = { LoadBalancer = var.load_balancer_arn_suffix, TargetGroup = var.target_group_arn_suffix }
 
   widgets = [
     {
       title = "Requests and errors"
       metrics = [
-        ["AWS/ApplicationELB", "RequestCount", "LoadBalancer", local.alb.LoadBalancer, "TargetGroup", local.alb.TargetGroup, { stat = "Sum" }],
+        ["AWS/ApplicationELB", "RequestCount", "LoadBalancer", local.target_group.LoadBalancer, "TargetGroup", local.target_group.TargetGroup, { stat = "Sum" }],
         [".", "HTTPCode_Target_5XX_Count", ".", ".", ".", ".", { stat = "Sum" }],
         [".", "HTTPCode_Target_4XX_Count", ".", ".", ".", ".", { stat = "Sum" }],
       ]
@@ -16,7 +15,7 @@ locals {
     {
       title = "Latency (p50, p99)"
       metrics = [
-        ["AWS/ApplicationELB", "TargetResponseTime", "LoadBalancer", local.alb.LoadBalancer, "TargetGroup", local.alb.TargetGroup, { stat = "p50" }],
+        ["AWS/ApplicationELB", "TargetResponseTime", "LoadBalancer", local.target_group.LoadBalancer, "TargetGroup", local.target_group.TargetGroup, { stat = "p50" }],
         ["...", { stat = "p99" }],
       ]
     },

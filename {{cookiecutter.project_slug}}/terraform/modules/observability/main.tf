@@ -1,5 +1,113 @@
 locals {
   alarm_actions = [aws_sns_topic.alarms.arn]
+  load_balancer = { LoadBalancer = var.load_balancer_arn_suffix }
+  target_group  = merge(local.load_balancer, { TargetGroup = var.target_group_arn_suffix })
+  database      = { DBInstanceIdentifier = var.db_instance_identifier }
+
+  # Every alarm fires above its threshold unless `comparison` says otherwise. `missing` is how a
+  # period without data counts: notBreaching where no data means no traffic, breaching where it
+  # means a dead agent; unset, AWS's default (missing) applies.
+  alarms = {
+    alb-5xx = {
+      description = "The service answered more than ${var.max_5xx_per_minute} 5xx responses a minute for 5 minutes."
+      namespace   = "AWS/ApplicationELB"
+      metric      = "HTTPCode_Target_5XX_Count"
+      dimensions  = local.target_group
+      statistic   = "Sum"
+      period      = 60
+      periods     = 5
+      datapoints  = 5
+      threshold   = var.max_5xx_per_minute
+      missing     = "notBreaching"
+    }
+    alb-elb-5xx = {
+      description = "The load balancer itself answered 5xx (no healthy target, timeouts) for 3 minutes."
+      namespace   = "AWS/ApplicationELB"
+      metric      = "HTTPCode_ELB_5XX_Count"
+      dimensions  = local.load_balancer
+      statistic   = "Sum"
+      period      = 60
+      periods     = 3
+      threshold   = var.max_5xx_per_minute
+      missing     = "notBreaching"
+    }
+    alb-p99-latency = {
+      description = "p99 response time above ${var.p99_latency_seconds} s for 5 minutes."
+      namespace   = "AWS/ApplicationELB"
+      metric      = "TargetResponseTime"
+      dimensions  = local.target_group
+      percentile  = "p99"
+      period      = 60
+      periods     = 5
+      threshold   = var.p99_latency_seconds
+      missing     = "notBreaching"
+    }
+    alb-unhealthy-targets = {
+      description = "A node failed the load balancer's health check for 3 minutes."
+      namespace   = "AWS/ApplicationELB"
+      metric      = "UnHealthyHostCount"
+      dimensions  = local.target_group
+      statistic   = "Maximum"
+      period      = 60
+      periods     = 3
+      threshold   = 0
+      missing     = "notBreaching"
+    }
+    rds-cpu = {
+      description = "Database CPU above ${var.rds_cpu_percent}% for 15 minutes."
+      namespace   = "AWS/RDS"
+      metric      = "CPUUtilization"
+      dimensions  = local.database
+      statistic   = "Average"
+      period      = 300
+      periods     = 3
+      threshold   = var.rds_cpu_percent
+    }
+    rds-free-storage = {
+      description = "Database free storage below ${var.rds_min_free_storage_gb} GiB (autoscaling may have hit its ceiling)."
+      namespace   = "AWS/RDS"
+      metric      = "FreeStorageSpace"
+      dimensions  = local.database
+      statistic   = "Minimum"
+      period      = 300
+      periods     = 1
+      threshold   = var.rds_min_free_storage_gb * 1073741824
+      comparison  = "LessThanThreshold"
+    }
+    rds-connections = {
+      description = "More than ${var.rds_max_connections} database connections for 10 minutes."
+      namespace   = "AWS/RDS"
+      metric      = "DatabaseConnections"
+      dimensions  = local.database
+      statistic   = "Maximum"
+      period      = 300
+      periods     = 2
+      threshold   = var.rds_max_connections
+    }
+    eks-failed-nodes = {
+      description = "Container Insights reports a failed node."
+      namespace   = "ContainerInsights"
+      metric      = "cluster_failed_node_count"
+      dimensions  = { ClusterName = var.cluster_name }
+      statistic   = "Maximum"
+      period      = 300
+      periods     = 1
+      threshold   = 0
+      missing     = "breaching" # no data means the agent itself is down
+    }
+    # Container Insights names pods by their workload (the Deployment), not by the generated suffix.
+    app-restarts = {
+      description = "The app's containers restarted more than ${var.max_restarts_per_15_minutes} times in 15 minutes."
+      namespace   = "ContainerInsights"
+      metric      = "pod_number_of_container_restarts"
+      dimensions  = { ClusterName = var.cluster_name, Namespace = var.app_namespace, PodName = var.app_name }
+      statistic   = "Sum"
+      period      = 900
+      periods     = 1
+      threshold   = var.max_restarts_per_15_minutes
+      missing     = "notBreaching"
+    }
+  }
 }
 
 # The CloudWatch observability add-on ships container logs and Container Insights performance
@@ -28,145 +136,22 @@ resource "aws_sns_topic_subscription" "email" {
   endpoint  = each.value
 }
 
-resource "aws_cloudwatch_metric_alarm" "alb_5xx" {
-  alarm_name          = "${var.name}-alb-5xx"
-  alarm_description   = "The service answered more than ${var.max_5xx_per_minute} 5xx responses a minute for 5 minutes."
-  namespace           = "AWS/ApplicationELB"
-  metric_name         = "HTTPCode_Target_5XX_Count"
-  dimensions          = { LoadBalancer = var.load_balancer_arn_suffix, TargetGroup = var.target_group_arn_suffix }
-  statistic           = "Sum"
-  period              = 60
-  evaluation_periods  = 5
-  datapoints_to_alarm = 5
-  threshold           = var.max_5xx_per_minute
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-}
+resource "aws_cloudwatch_metric_alarm" "this" {
+  for_each = local.alarms
 
-resource "aws_cloudwatch_metric_alarm" "alb_elb_5xx" {
-  alarm_name          = "${var.name}-alb-elb-5xx"
-  alarm_description   = "The load balancer itself answered 5xx (no healthy target, timeouts) for 3 minutes."
-  namespace           = "AWS/ApplicationELB"
-  metric_name         = "HTTPCode_ELB_5XX_Count"
-  dimensions          = { LoadBalancer = var.load_balancer_arn_suffix }
-  statistic           = "Sum"
-  period              = 60
-  evaluation_periods  = 3
-  threshold           = var.max_5xx_per_minute
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-}
-
-resource "aws_cloudwatch_metric_alarm" "alb_p99_latency" {
-  alarm_name          = "${var.name}-alb-p99-latency"
-  alarm_description   = "p99 response time above ${var.p99_latency_seconds} s for 5 minutes."
-  namespace           = "AWS/ApplicationELB"
-  metric_name         = "TargetResponseTime"
-  dimensions          = { LoadBalancer = var.load_balancer_arn_suffix, TargetGroup = var.target_group_arn_suffix }
-  extended_statistic  = "p99"
-  period              = 60
-  evaluation_periods  = 5
-  threshold           = var.p99_latency_seconds
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-}
-
-resource "aws_cloudwatch_metric_alarm" "alb_unhealthy_targets" {
-  alarm_name          = "${var.name}-alb-unhealthy-targets"
-  alarm_description   = "A node failed the load balancer's health check for 3 minutes."
-  namespace           = "AWS/ApplicationELB"
-  metric_name         = "UnHealthyHostCount"
-  dimensions          = { LoadBalancer = var.load_balancer_arn_suffix, TargetGroup = var.target_group_arn_suffix }
-  statistic           = "Maximum"
-  period              = 60
-  evaluation_periods  = 3
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-}
-
-resource "aws_cloudwatch_metric_alarm" "rds_cpu" {
-  alarm_name          = "${var.name}-rds-cpu"
-  alarm_description   = "Database CPU above ${var.rds_cpu_percent}% for 15 minutes."
-  namespace           = "AWS/RDS"
-  metric_name         = "CPUUtilization"
-  dimensions          = { DBInstanceIdentifier = var.db_instance_identifier }
-  statistic           = "Average"
-  period              = 300
-  evaluation_periods  = 3
-  threshold           = var.rds_cpu_percent
-  comparison_operator = "GreaterThanThreshold"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-}
-
-resource "aws_cloudwatch_metric_alarm" "rds_free_storage" {
-  alarm_name          = "${var.name}-rds-free-storage"
-  alarm_description   = "Database free storage below ${var.rds_min_free_storage_gb} GiB (autoscaling may have hit its ceiling)."
-  namespace           = "AWS/RDS"
-  metric_name         = "FreeStorageSpace"
-  dimensions          = { DBInstanceIdentifier = var.db_instance_identifier }
-  statistic           = "Minimum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = var.rds_min_free_storage_gb * 1073741824
-  comparison_operator = "LessThanThreshold"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-}
-
-resource "aws_cloudwatch_metric_alarm" "rds_connections" {
-  alarm_name          = "${var.name}-rds-connections"
-  alarm_description   = "More than ${var.rds_max_connections} database connections for 10 minutes."
-  namespace           = "AWS/RDS"
-  metric_name         = "DatabaseConnections"
-  dimensions          = { DBInstanceIdentifier = var.db_instance_identifier }
-  statistic           = "Maximum"
-  period              = 300
-  evaluation_periods  = 2
-  threshold           = var.rds_max_connections
-  comparison_operator = "GreaterThanThreshold"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-}
-
-resource "aws_cloudwatch_metric_alarm" "failed_nodes" {
-  alarm_name          = "${var.name}-eks-failed-nodes"
-  alarm_description   = "Container Insights reports a failed node."
-  namespace           = "ContainerInsights"
-  metric_name         = "cluster_failed_node_count"
-  dimensions          = { ClusterName = var.cluster_name }
-  statistic           = "Maximum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "breaching" # no data means the agent itself is down
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-}
-
-# Container Insights names pods by their workload (the Deployment), not by the generated suffix.
-resource "aws_cloudwatch_metric_alarm" "pod_restarts" {
-  alarm_name          = "${var.name}-app-restarts"
-  alarm_description   = "The app's containers restarted more than ${var.max_restarts_per_15_minutes} times in 15 minutes."
-  namespace           = "ContainerInsights"
-  metric_name         = "pod_number_of_container_restarts"
-  dimensions          = { ClusterName = var.cluster_name, Namespace = var.app_namespace, PodName = var.app_name }
-  statistic           = "Sum"
-  period              = 900
-  evaluation_periods  = 1
-  threshold           = var.max_restarts_per_15_minutes
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
+  alarm_name          = "${var.name}-${each.key}"
+  alarm_description   = each.value.description
+  namespace           = each.value.namespace
+  metric_name         = each.value.metric
+  dimensions          = each.value.dimensions
+  statistic           = lookup(each.value, "statistic", null)
+  extended_statistic  = lookup(each.value, "percentile", null)
+  period              = each.value.period
+  evaluation_periods  = each.value.periods
+  datapoints_to_alarm = lookup(each.value, "datapoints", null)
+  threshold           = each.value.threshold
+  comparison_operator = lookup(each.value, "comparison", "GreaterThanThreshold")
+  treat_missing_data  = lookup(each.value, "missing", "missing")
   alarm_actions       = local.alarm_actions
   ok_actions          = local.alarm_actions
 }
