@@ -86,7 +86,7 @@ resource "aws_cloudfront_distribution" "this" {
   comment         = var.name
   price_class     = var.price_class
   aliases         = local.custom_domain ? [var.domain_name] : []
-  web_acl_id      = aws_wafv2_web_acl.this.arn
+  web_acl_id      = module.web_acl.arn
   http_version    = "http2and3"
 
   origin {
