@@ -1,22 +1,27 @@
 """The database extension: one pooled engine per app.
 
-Reads run SQLAlchemy Core statements on a pooled autocommit Connection (`read_connection`); writes
-and anything else that needs the ORM use the request's Session (`db.session`).
+Hot reads are `Read`s: SQLAlchemy Core statements compiled once and run on a cursor of a pooled
+autocommit connection. Writes and anything else that needs the ORM use the request's Session
+(`db.session`).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
-from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, closing, contextmanager
+from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy import Connection, Engine, MetaData, create_engine, event
+from sqlalchemy import Connection, Engine, MetaData, Select, create_engine, event
+from sqlalchemy.engine import Dialect
+from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from .config import SERVICE_NAME, Settings, ensure_sqlite_directory
 
@@ -130,6 +135,10 @@ class DatabaseState:
     read_sessions: sessionmaker[Session]
     # A pooled autocommit connection for one read, used in a `with`; tests point it elsewhere.
     read_connection: Callable[[], AbstractContextManager[Connection]]
+    # A cursor on such a connection, for `Read`s; tests point it elsewhere too.
+    read_cursor: Callable[[], AbstractContextManager[DBAPICursor]]
+    # Each Read's statement compiled for this engine, or None where it must run on a Connection.
+    read_plans: dict[Read, SQLCompiler | None] = field(default_factory=dict)
 
 
 # Set in the WSGI environ by the error handler when a safe request failed on a dead connection.
@@ -170,16 +179,112 @@ class RetryOnDisconnect:
         return body
 
 
-def read_connection() -> AbstractContextManager[Connection]:
-    """A pooled autocommit Connection of the current app for one read: `with read_connection() as c`.
+class LostConnectionError(Exception):
+    """A pooled connection died under a `Read`; it has been dropped from the pool."""
 
-    The read paths of the API run SQLAlchemy Core statements on it rather than going through an ORM
-    Session: a one-row read costs a fraction of the Python work (no session, identity map or
-    instance loading), while the statements stay SQLAlchemy's, cached once compiled. The
-    connection goes back to the pool at the end of the `with`, before the response is encoded.
+
+@contextmanager
+def pooled_cursor(engine: Engine) -> Iterator[DBAPICursor]:
+    """A cursor on a pooled autocommit DBAPI connection, given back to the pool afterwards.
+
+    The checkout runs the pool's events (the idle ping) like any other. A connection that turns out
+    to be dead is invalidated, so the pool never hands it out again, and LostConnectionError is raised.
     """
-    state: DatabaseState = current_app.extensions["database"]
-    return state.read_connection()
+    connection = engine.raw_connection()
+    try:
+        with closing(connection.cursor()) as cursor:
+            yield cursor
+    except engine.dialect.loaded_dbapi.Error as error:
+        if not engine.dialect.is_disconnect(error, connection.dbapi_connection, None):
+            raise
+        connection.invalidate(error)
+        raise LostConnectionError from error
+    finally:
+        connection.close()
+
+
+def compile_for_cursor(statement: Select[*tuple[Any, ...]], dialect: Dialect) -> SQLCompiler | None:
+    """`statement` compiled for `dialect`, or None when its parameters need more than a DBAPI cursor.
+
+    That is when a type converts values on their way in (a TypeDecorator), when the dialect wants
+    positional parameters (SQLite), or when SQLAlchemy renders some parameters at execution time
+    (expanding IN lists): those are SQLAlchemy's to do.
+    """
+    compiled = statement.compile(dialect=dialect)
+    if dialect.positional or compiled.literal_execute_params or compiled.post_compile_params:
+        return None
+    converts = any(bind.type.dialect_impl(dialect).bind_processor(dialect) for bind in compiled.binds.values())
+    return None if converts else compiled
+
+
+def converts_results(
+    statement: Select[*tuple[Any, ...]], dialect: Dialect, description: Sequence[Sequence[Any]]
+) -> bool:
+    """Whether a selected column's type converts what the driver returns, as the driver described it.
+
+    Some types decide by the driver's own type code (psycopg2's NUMERIC or FLOAT), so this can only be
+    told once a cursor has run the statement.
+    """
+    return any(
+        column.type.dialect_impl(dialect).result_processor(dialect, described[1])
+        for column, described in zip(statement.selected_columns, description, strict=True)
+    )
+
+
+# A Read not yet run on this engine.
+_UNPLANNED: Any = object()
+
+
+class Read:
+    """A SELECT on a hot read path: `Read(select(...)).rows(limit=20)`, `.row(item_id=1)`.
+
+    SQLAlchemy builds and compiles the statement (once per engine), owns the pool and classifies
+    errors; the statement then runs straight on a DBAPI cursor, which skips the per-execution work
+    of a Connection and a Result. That work, not the round trip, is most of what a one-row read
+    costs a worker. Rows come back as plain tuples in the order of the selected columns.
+
+    A statement whose values need converting (`compile_for_cursor`, `converts_results`) runs on a
+    Connection instead, and so does a read whose connection turned out to be dead: SQLAlchemy then
+    replaces the pool and reports the error exactly as for any other statement. Reads on a cursor
+    fire no `before_cursor_execute` events. Build Reads once, at import time: each keeps one
+    compiled form per engine.
+    """
+
+    def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
+        self.statement = statement
+
+    def rows(self, **params: Any) -> Sequence[tuple[Any, ...]]:
+        """Every row the statement selects."""
+        rows: Sequence[tuple[Any, ...]] = self._run(params, one=False)
+        return rows
+
+    def row(self, **params: Any) -> tuple[Any, ...] | None:
+        """The first row, or None."""
+        row: tuple[Any, ...] | None = self._run(params, one=True)
+        return row
+
+    def _run(self, params: dict[str, Any], *, one: bool) -> Any:
+        state: DatabaseState = current_app.extensions["database"]
+        plans = state.read_plans
+        compiled = plans.get(self, _UNPLANNED)
+        if compiled is _UNPLANNED:
+            compiled = compile_for_cursor(self.statement, state.engine.dialect)
+            if compiled is None:
+                plans[self] = None
+        if compiled is not None:
+            try:
+                with state.read_cursor() as cursor:
+                    cursor.execute(compiled.string, compiled.construct_params(params))
+                    if self not in plans:  # The first run: the driver has just described the columns.
+                        converts = converts_results(self.statement, state.engine.dialect, cursor.description)
+                        plans[self] = None if converts else compiled
+                    if plans[self] is not None:
+                        return cursor.fetchone() if one else cursor.fetchall()
+            except LostConnectionError:
+                pass  # Once more on a Connection, which gets a fresh one or reports the outage.
+        with state.read_connection() as connection:
+            result = connection.execute(self.statement, params)
+            return result.first() if one else result.all()
 
 
 class Database:
@@ -196,6 +301,7 @@ class Database:
             sessions=sessionmaker(bind=write_engine, expire_on_commit=False),
             read_sessions=sessionmaker(bind=engine, expire_on_commit=False),
             read_connection=engine.connect,
+            read_cursor=partial(pooled_cursor, engine),
         )
         app.teardown_appcontext(self._close_session)
         app.wsgi_app = RetryOnDisconnect(app.wsgi_app)  # type: ignore[method-assign]

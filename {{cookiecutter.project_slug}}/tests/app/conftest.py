@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, closing, contextmanager, nullcontext
 from pathlib import Path
 
 import pytest
@@ -149,7 +149,9 @@ def db(app: Flask) -> Iterator[Session]:
     transaction = connection.begin()
     for factory in (state.sessions, state.read_sessions):
         factory.configure(bind=connection, join_transaction_mode="create_savepoint")
-    state.read_connection = lambda: nullcontext(connection)  # Core reads see the test's rows too.
+    # Reads see the test's rows too.
+    state.read_connection = lambda: nullcontext(connection)
+    state.read_cursor = lambda: closing(connection.connection.cursor())
     session = state.sessions()
     yield session
     session.close()

@@ -2,18 +2,45 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import psycopg2.errors
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, event, text
+from flask.testing import FlaskClient
+from sqlalchemy import (
+    Integer,
+    Numeric,
+    String,
+    TypeDecorator,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    literal,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool, QueuePool
 
+from {{ cookiecutter.package_name }} import items
 from {{ cookiecutter.package_name }}.config import load_settings
-from {{ cookiecutter.package_name }}.db import PING_AFTER_IDLE_SECONDS, Database, build_engine, db, read_connection
+from {{ cookiecutter.package_name }}.db import (
+    PING_AFTER_IDLE_SECONDS,
+    Database,
+    Read,
+    build_engine,
+    compile_for_cursor,
+    db,
+    pooled_cursor,
+)
 
 from .conftest import MakeApp
 
@@ -94,16 +121,103 @@ def test_reads_autocommit_and_writes_get_a_transaction(app: Flask) -> None:
         assert db.session.get_bind() is state.write_engine
 
 
-def test_core_reads_use_a_pooled_autocommit_connection_returned_at_once(app: Flask) -> None:
+def test_item_reads_run_on_a_cursor_on_postgresql(app: Flask, client: FlaskClient) -> None:
+    created = client.post("/api/v1/items", json={"name": "read me"})
+    assert client.get(created.headers["Location"]).get_json()["name"] == "read me"
+    assert client.get("/api/v1/items").get_json()["items"][0]["name"] == "read me"
+    plans = Database.state(app).read_plans
+    postgres = Database.state(app).engine.dialect.name == "postgresql"
+    # psycopg2 returns every column as the API needs it; SQLite's driver takes positional parameters.
+    assert (plans[items.SELECT_ONE] is not None) == postgres
+    assert (plans[items.SELECT_PAGE] is not None) == postgres
+
+
+class Shouted(TypeDecorator[str]):
+    """A type that converts values on the way out, as an application's own type might."""
+
+    impl = String
+    cache_ok = True
+
+    def process_result_value(self, value: str | None, _dialect: Any) -> str | None:
+        return None if value is None else value.upper()
+
+
+def test_reads_that_need_sqlalchemy_run_on_a_connection(app: Flask) -> None:
+    converting = Read(select(literal("quiet", Shouted())))
+    expanding = Read(select(literal_column("1")).where(literal_column("1").in_(bindparam("ids", expanding=True))))
     state = Database.state(app)
-    with app.test_request_context("/api/v1/items", method="GET"):
-        with read_connection() as connection:
-            assert connection.engine is state.engine
-            assert connection.execute(text("SELECT 1")).scalar_one() == 1
-            if state.engine.dialect.name == "postgresql":
-                assert connection.connection.dbapi_connection.autocommit  # type: ignore[union-attr]
-            assert state.engine.pool.checkedout() == 1  # type: ignore[attr-defined]
-        assert state.engine.pool.checkedout() == 0  # type: ignore[attr-defined]  # Back before the response.
+    assert compile_for_cursor(expanding.statement, state.engine.dialect) is None
+    with app.test_request_context("/api/v1/items"):
+        assert converting.row() == ("QUIET",)
+        assert converting.row() == ("QUIET",)  # Once known, without trying the cursor first.
+        assert expanding.rows(ids=[1, 2]) == [(1,)]
+        assert expanding.rows(ids=[2]) == []
+    assert state.read_plans[converting] is None
+    assert state.read_plans[expanding] is None
+
+
+def test_a_read_returns_what_sqlalchemy_would(app: Flask) -> None:
+    # psycopg2 returns NUMERIC as Decimal already, so on PostgreSQL this one stays on the cursor.
+    numeric = Read(select(literal(Decimal("1.50"), Numeric(4, 2)), literal_column("'text'")))
+    with app.test_request_context("/api/v1/items"):
+        assert numeric.row() == (Decimal("1.50"), "text")
+        assert numeric.row() == (Decimal("1.50"), "text")
+    postgres = Database.state(app).engine.dialect.name == "postgresql"
+    assert (Database.state(app).read_plans[numeric] is not None) == postgres
+
+
+def test_a_read_takes_a_pooled_autocommit_cursor_and_returns_it(app: Flask) -> None:
+    state = Database.state(app)
+    postgres = state.engine.dialect.name == "postgresql"
+    cursors: list[Any] = []
+    pool = state.engine.pool
+
+    @contextmanager
+    def spied_cursor() -> Iterator[Any]:
+        with pooled_cursor(state.engine) as cursor:
+            cursors.append(cursor)
+            assert pool.checkedout() == 1  # type: ignore[attr-defined]
+            yield cursor
+
+    state.read_cursor = spied_cursor
+    read = Read(select(literal_column("41") + bindparam("one", type_=Integer)))
+    with app.test_request_context("/api/v1/items"):
+        assert read.row(one=1) == (42,)
+        assert read.rows(one=2) == [(43,)]
+    assert pool.checkedout() == 0  # type: ignore[attr-defined]  # Back before the response is encoded.
+    assert len(cursors) == (2 if postgres else 0)  # SQLite's positional parameters take a Connection.
+    if postgres:
+        assert cursors[0].connection.autocommit
+
+
+def test_a_read_on_a_dead_connection_runs_again_on_a_fresh_one(make_app: MakeApp, database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("needs PostgreSQL: the test kills the server side of a pooled connection")
+    app = make_app(DATABASE_POOL_SIZE="1")
+    backend_pid = Read(select(func.pg_backend_pid()))
+    admin = create_engine(database_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with app.test_request_context("/api/v1/items"):
+        pid = backend_pid.row()
+        assert pid is not None
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"SELECT pg_terminate_backend({pid[0]})")
+        # Used a moment ago, so not pinged: the read itself finds the connection dead.
+        assert backend_pid.row() not in (None, pid)
+    assert Database.state(app).engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    admin.dispose()
+
+
+def test_a_read_that_fails_otherwise_raises_and_keeps_its_connection(make_app: MakeApp, database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("needs PostgreSQL: the test runs into the server's statement_timeout")
+    app = make_app(DATABASE_POOL_SIZE="1", DATABASE_STATEMENT_TIMEOUT_MS="100")
+    backend_pid = Read(select(func.pg_backend_pid()))
+    sleep = Read(select(func.pg_sleep(1)))
+    with app.test_request_context("/api/v1/items"):
+        pid = backend_pid.row()
+        with pytest.raises(psycopg2.errors.QueryCanceled):
+            sleep.row()
+        assert backend_pid.row() == pid
 
 
 def test_dead_idle_connection_is_replaced_by_the_ping(database_url: str) -> None:
@@ -141,23 +255,24 @@ def test_dead_idle_connection_is_replaced_by_the_ping(database_url: str) -> None
 
 def test_reads_are_retried_and_writes_ping_on_a_dead_connection(make_app: MakeApp, database_url: str) -> None:
     if not database_url.startswith("postgresql"):
-        pytest.skip("needs PostgreSQL: the test kills the server side of a pooled connection")
-    app = make_app(DATABASE_POOL_SIZE="1")
+        pytest.skip("needs PostgreSQL: the test kills the server side of pooled connections")
+    app = make_app(DATABASE_POOL_SIZE="2")
     client = app.test_client()
+    engine = Database.state(app).engine
     admin = create_engine(database_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
 
-    def kill_pooled_connection() -> None:
-        pid = client.get("/_backend_pid").get_json()["pid"]
+    def kill_pooled_connections() -> None:
+        with engine.connect() as first, engine.connect() as second:
+            pids = [c.exec_driver_sql("SELECT pg_backend_pid()").scalar_one() for c in (first, second)]
         with admin.connect() as connection:
-            connection.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
+            for pid in pids:
+                connection.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
 
-    @app.get("/_backend_pid")
-    def backend_pid() -> dict[str, int]:
-        return {"pid": db.session.execute(text("SELECT pg_backend_pid()")).scalar_one()}
-
-    kill_pooled_connection()
+    # The read's cursor finds its connection dead and its Connection the other one: SQLAlchemy
+    # replaces the pool, and the request runs once more on a fresh connection.
+    kill_pooled_connections()
     assert client.get("/api/v1/items").status_code == 200
-    kill_pooled_connection()
+    kill_pooled_connections()
     # A write is not repeated; it pings its connection first, finds it dead and takes a fresh one.
     created = client.post("/api/v1/items", json={"name": "written once"})
     assert created.status_code == 201
