@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
 from {{ cookiecutter.package_name }}.config import SERVICE_NAME
-from {{ cookiecutter.package_name }}.observability import JsonFormatter, request_line
+from {{ cookiecutter.package_name }}.observability import JsonFormatter, log_time, request_line
 
 
 def request_lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
@@ -108,3 +109,14 @@ def test_request_line_escapes_whatever_the_client_sent() -> None:
     entry = json.loads(line)
     assert (entry["path"], entry["Environment"]) == ('/a"b\\c\u00e9\n', 'odd "env" 100%')
     assert (entry["status"], entry["Latency"], entry["Errors"], entry["ClientErrors"]) == (503, 12.5, 1, 0)
+
+
+@pytest.mark.parametrize(
+    "timestamp",
+    [0.0, 1_767_225_599.9994, 1_767_225_599.9999996, 1_767_225_600.0, 1_767_225_600.123456, 1_767_225_661.5],
+)
+def test_log_times_are_what_datetime_would_write(timestamp: float) -> None:
+    # Seconds are formatted once and reused; the result must not tell.
+    expected = datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="milliseconds")
+    assert log_time(timestamp) == expected
+    assert log_time(timestamp) == expected
