@@ -8,8 +8,8 @@ autocommit connection. Writes and anything else that needs the ORM use the reque
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, closing, contextmanager
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -183,24 +183,38 @@ class LostConnectionError(Exception):
     """A pooled connection died under a `Read`; it has been dropped from the pool."""
 
 
-@contextmanager
-def pooled_cursor(engine: Engine) -> Iterator[DBAPICursor]:
-    """A cursor on a pooled autocommit DBAPI connection, given back to the pool afterwards.
+class PooledCursor:
+    """`with PooledCursor(engine) as cursor`: a cursor on a pooled autocommit DBAPI connection.
 
-    The checkout runs the pool's events (the idle ping) like any other. A connection that turns out
-    to be dead is invalidated, so the pool never hands it out again, and LostConnectionError is raised.
+    The checkout runs the pool's events (the idle ping) like any other, and the connection goes
+    back to the pool at the end of the block. One found dead is invalidated instead, so the pool
+    never hands it out again, and LostConnectionError is raised. A class rather than a generator
+    because every read goes through it.
     """
-    connection = engine.raw_connection()
-    try:
-        with closing(connection.cursor()) as cursor:
-            yield cursor
-    except engine.dialect.loaded_dbapi.Error as error:
-        if not engine.dialect.is_disconnect(error, connection.dbapi_connection, None):
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def __enter__(self) -> DBAPICursor:
+        self.connection = self.engine.raw_connection()
+        try:
+            self.cursor = self.connection.cursor()
+        except BaseException:
+            self.connection.close()
             raise
-        connection.invalidate(error)
-        raise LostConnectionError from error
-    finally:
-        connection.close()
+        return self.cursor
+
+    def __exit__(self, _kind: type[BaseException] | None, error: BaseException | None, _traceback: Any) -> None:
+        dialect = self.engine.dialect
+        try:
+            self.cursor.close()
+            if isinstance(error, dialect.loaded_dbapi.Error) and dialect.is_disconnect(
+                error, self.connection.dbapi_connection, None
+            ):
+                self.connection.invalidate(error)
+                raise LostConnectionError from error
+        finally:
+            self.connection.close()
 
 
 def compile_for_cursor(statement: Select[*tuple[Any, ...]], dialect: Dialect) -> SQLCompiler | None:
@@ -301,7 +315,7 @@ class Database:
             sessions=sessionmaker(bind=write_engine, expire_on_commit=False),
             read_sessions=sessionmaker(bind=engine, expire_on_commit=False),
             read_connection=engine.connect,
-            read_cursor=partial(pooled_cursor, engine),
+            read_cursor=partial(PooledCursor, engine),
         )
         app.teardown_appcontext(self._close_session)
         app.wsgi_app = RetryOnDisconnect(app.wsgi_app)  # type: ignore[method-assign]

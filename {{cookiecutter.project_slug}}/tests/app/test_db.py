@@ -35,11 +35,11 @@ from {{ cookiecutter.package_name }}.config import load_settings
 from {{ cookiecutter.package_name }}.db import (
     PING_AFTER_IDLE_SECONDS,
     Database,
+    PooledCursor,
     Read,
     build_engine,
     compile_for_cursor,
     db,
-    pooled_cursor,
 )
 
 from .conftest import MakeApp
@@ -174,7 +174,7 @@ def test_a_read_takes_a_pooled_autocommit_cursor_and_returns_it(app: Flask) -> N
 
     @contextmanager
     def spied_cursor() -> Iterator[Any]:
-        with pooled_cursor(state.engine) as cursor:
+        with PooledCursor(state.engine) as cursor:
             cursors.append(cursor)
             assert pool.checkedout() == 1  # type: ignore[attr-defined]
             yield cursor
@@ -188,6 +188,26 @@ def test_a_read_takes_a_pooled_autocommit_cursor_and_returns_it(app: Flask) -> N
     assert len(cursors) == (2 if postgres else 0)  # SQLite's positional parameters take a Connection.
     if postgres:
         assert cursors[0].connection.autocommit
+
+
+def test_a_cursor_that_cannot_be_opened_gives_its_connection_back(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = Database.state(app).engine
+    checkout = engine.raw_connection
+
+    class WithoutCursors:
+        def __init__(self) -> None:
+            self.connection = checkout()
+
+        def cursor(self) -> Any:
+            raise OSError("no cursor today")
+
+        def close(self) -> None:
+            self.connection.close()
+
+    monkeypatch.setattr(engine, "raw_connection", WithoutCursors)
+    with pytest.raises(OSError, match="no cursor today"), PooledCursor(engine):
+        pass
+    assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
 
 
 def test_a_read_on_a_dead_connection_runs_again_on_a_fresh_one(make_app: MakeApp, database_url: str) -> None:
