@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import select
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,7 +14,13 @@ import pytest
 from flask.testing import FlaskClient
 
 from {{ cookiecutter.package_name }}.config import SERVICE_NAME
-from {{ cookiecutter.package_name }}.observability import JsonFormatter, log_time, request_line
+from {{ cookiecutter.package_name }}.observability import (
+    FLUSH_INTERVAL_SECONDS,
+    JsonFormatter,
+    log_time,
+    request_line,
+    write_line,
+)
 
 
 def request_lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
@@ -120,3 +129,15 @@ def test_log_times_are_what_datetime_would_write(timestamp: float) -> None:
     expected = datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="milliseconds")
     assert log_time(timestamp) == expected
     assert log_time(timestamp) == expected
+
+
+def test_lines_reach_a_pipe_without_a_flush_per_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    read_end, write_end = os.pipe()
+    with os.fdopen(read_end, "rb") as reader, os.fdopen(write_end, "w") as buffered:  # Block-buffered.
+        monkeypatch.setattr(sys, "stdout", buffered)
+        write_line('{"message": "request"}\n')
+        # Nothing flushed it here; the process's flusher thread must, within its interval.
+        ready, _, _ = select.select([reader], [], [], FLUSH_INTERVAL_SECONDS * 10)
+        assert ready, "the line never reached the pipe"
+        assert os.read(read_end, 100) == b'{"message": "request"}\n'
+        monkeypatch.undo()
