@@ -11,7 +11,9 @@ Flask and psycopg2 versions: a bare Flask hello route and a bare Flask + psycopg
 Each pair (baseline, then app) is driven at the same URL shape by wrk on loopback, one server at a
 time; the load generator shares the cores, so only ratios within one run mean anything. Each round
 runs every pair back to back and yields one ratio per pair; the reported ratio is the median over
-the rounds, so a slow spell on the shared machine skews one round, not the result. Then a load
+the rounds. Many short rounds rather than a few long ones: wrk's keep-alive connections are shared
+out among gunicorn's workers once per run, unevenly and by chance, and that, more than the length
+of a run, moves its rate (by 15 % and more on a 2-core machine). Then a load
 test drives the app with a mix of list/read/create for --load-duration seconds and reports each
 worker's resident memory before and after. Exits 1 when a target is missed or any request failed.
 
@@ -51,9 +53,9 @@ TARGETS = {"liveness": 0.90, "db read": 0.80}
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=int, default=15, help="seconds per measured run (default 15)")
-    parser.add_argument("--warmup", type=int, default=3, help="seconds of unmeasured load first (default 3)")
-    parser.add_argument("--rounds", type=int, default=5, help="alternating baseline/app rounds (default 5)")
+    parser.add_argument("--duration", type=int, default=8, help="seconds per measured run (default 8)")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of unmeasured load first (default 2)")
+    parser.add_argument("--rounds", type=int, default=9, help="alternating baseline/app rounds (default 9)")
     parser.add_argument("--connections", type=int, default=64, help="concurrent connections (default 64)")
     parser.add_argument("--load-duration", type=int, default=30, help="seconds of the mixed load test")
     parser.add_argument("--rss-bound-mib", type=float, default=20.0, help="allowed RSS growth per worker")

@@ -232,11 +232,16 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited {self.process.returncode} at start:\n{self.log_tail()}")
             with contextlib.suppress(requests.RequestException):
-                if requests.get(self.url + ready_path, timeout=2).status_code == 200:
+                # Ready, and every worker asked for has forked: a late one would look like a restart.
+                if requests.get(self.url + ready_path, timeout=2).status_code == 200 and self._workers_up(env):
                     return self
             time.sleep(0.2)
         self.stop()
         raise RuntimeError(f"gunicorn did not answer {ready_path} within {timeout}s:\n{self.log_tail()}")
+
+    def _workers_up(self, env: dict[str, str]) -> bool:
+        wanted = env.get("WEB_CONCURRENCY")
+        return wanted is None or len(self.worker_pids()) >= int(wanted)
 
     def worker_pids(self) -> list[int]:
         import psutil
