@@ -166,22 +166,31 @@ _write_lock = threading.Lock()
 # lines or so; a thread per process writes out what is left at least this often, and the
 # interpreter does when the worker exits. A terminal is line-buffered, so local runs see each line.
 FLUSH_INTERVAL_SECONDS = 0.2
-_flusher_pid: int | None = None
+_flusher_running = False
 
 
 def write_line(line: str) -> None:
     """Write one whole line to stdout; the lock keeps lines from threads apart."""
     with _write_lock:
         sys.stdout.write(line)
-    if _flusher_pid != os.getpid():  # The first line of this process (gunicorn forks its workers).
+    if not _flusher_running:
         _start_flusher()
 
 
 def _start_flusher() -> None:
     # Two threads racing here start two flushers, which is harmless.
-    global _flusher_pid
-    _flusher_pid = os.getpid()
+    global _flusher_running
+    _flusher_running = True
     threading.Thread(target=_flush_periodically, name="stdout-flusher", daemon=True).start()
+
+
+def _forget_flusher() -> None:
+    # A forked child (a gunicorn worker) has none of its parent's threads: it starts its own.
+    global _flusher_running
+    _flusher_running = False
+
+
+os.register_at_fork(after_in_child=_forget_flusher)
 
 
 def _flush_periodically() -> None:

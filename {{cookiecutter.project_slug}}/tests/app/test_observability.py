@@ -7,6 +7,8 @@ import logging
 import os
 import select
 import sys
+import time
+import warnings
 from datetime import UTC, datetime
 from typing import Any
 
@@ -141,3 +143,21 @@ def test_lines_reach_a_pipe_without_a_flush_per_line(monkeypatch: pytest.MonkeyP
         assert ready, "the line never reached the pipe"
         assert os.read(read_end, 100) == b'{"message": "request"}\n'
         monkeypatch.undo()
+
+
+def test_a_forked_worker_flushes_its_own_lines() -> None:
+    write_line("")  # The flusher of this process is running now.
+    read_end, write_end = os.pipe()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # fork() in a process with threads.
+        child = os.fork()
+    if child == 0:  # The child writes one line and leaves without flushing anything itself.
+        os.close(read_end)
+        sys.stdout = os.fdopen(write_end, "w")
+        write_line("from the child\n")
+        time.sleep(FLUSH_INTERVAL_SECONDS * 10)
+        os._exit(0)
+    os.close(write_end)
+    os.waitpid(child, 0)
+    with os.fdopen(read_end, "rb") as reader:
+        assert reader.read() == b"from the child\n"
