@@ -28,6 +28,7 @@ from sqlalchemy.pool import NullPool
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.config import ENVIRONMENT_KEYS, with_driver
 from {{ cookiecutter.package_name }}.db import Database
+from {{ cookiecutter.package_name }}.observability import flush_lines
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
@@ -104,6 +105,12 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """No setting leaks in from the shell running the tests."""
     for key in ENVIRONMENT_KEYS:
         monkeypatch.delenv(key, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def no_request_lines_from_earlier_tests() -> None:
+    """Request lines wait in a queue; write out earlier tests' before this test captures stdout."""
+    flush_lines()
 
 
 @pytest.fixture

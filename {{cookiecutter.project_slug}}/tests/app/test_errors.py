@@ -10,6 +10,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from {{ cookiecutter.package_name }}.observability import flush_lines
+
 
 def test_unknown_path_is_json_404(client: FlaskClient) -> None:
     response = client.get("/no/such/path", headers={"X-Request-ID": "req-404"})
@@ -52,6 +54,7 @@ def test_unexpected_error_is_json_500_without_a_trace(app: Flask, capsys: pytest
     }
     assert b"secret internals" not in response.data
     assert b"Traceback" not in response.data
+    flush_lines()  # The request line is queued.
     logged = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     failure = next(line for line in logged if line["message"] == "unhandled error")
     assert "RuntimeError: secret internals" in failure["exception"]

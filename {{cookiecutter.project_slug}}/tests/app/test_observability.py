@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import select
+import subprocess
 import sys
 import time
 import warnings
@@ -15,17 +16,21 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from {{ cookiecutter.package_name }} import observability
 from {{ cookiecutter.package_name }}.config import SERVICE_NAME
 from {{ cookiecutter.package_name }}.observability import (
     FLUSH_INTERVAL_SECONDS,
     JsonFormatter,
+    flush_lines,
     log_time,
+    new_request_id,
     request_line,
     write_line,
 )
 
 
 def request_lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
+    flush_lines()  # Request lines are queued; the flusher thread may not have run yet.
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     return [line for line in lines if line["message"] == "request"]
 
@@ -145,19 +150,58 @@ def test_lines_reach_a_pipe_without_a_flush_per_line(monkeypatch: pytest.MonkeyP
         monkeypatch.undo()
 
 
-def test_a_forked_worker_flushes_its_own_lines() -> None:
+def test_a_forked_worker_writes_its_own_lines_and_not_its_parents() -> None:
     write_line("")  # The flusher of this process is running now.
     read_end, write_end = os.pipe()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # fork() in a process with threads.
-        child = os.fork()
-    if child == 0:  # The child writes one line and leaves without flushing anything itself.
-        os.close(read_end)
-        sys.stdout = os.fdopen(write_end, "w")
-        write_line("from the child\n")
-        time.sleep(FLUSH_INTERVAL_SECONDS * 10)
-        os._exit(0)
+    # The parent's flusher is held off, so its queued line is still queued, and the lock held, at the fork.
+    with observability._write_lock:
+        write_line("from the parent\n")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # fork() in a process with threads.
+            child = os.fork()
+        if child == 0:  # The child writes one line and leaves without flushing anything itself.
+            os.close(read_end)
+            sys.stdout = os.fdopen(write_end, "w")
+            write_line("from the child\n")
+            time.sleep(FLUSH_INTERVAL_SECONDS * 10)
+            os._exit(0)
     os.close(write_end)
     os.waitpid(child, 0)
     with os.fdopen(read_end, "rb") as reader:
         assert reader.read() == b"from the child\n"
+    flush_lines()
+
+
+def test_a_long_queue_is_written_by_the_request_that_fills_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    read_end, write_end = os.pipe()
+    with os.fdopen(read_end, "rb") as reader, os.fdopen(write_end, "w") as buffered:
+        monkeypatch.setattr(sys, "stdout", buffered)
+        monkeypatch.setattr(observability, "FLUSH_LINES", 3)
+        monkeypatch.setattr(observability, "_flusher_running", True)  # Only the requests write.
+        write_line("one\n")
+        write_line("two\n")
+        assert select.select([reader], [], [], 0.1)[0] == []
+        write_line("three\n")
+        assert os.read(read_end, 100) == b"one\ntwo\nthree\n"
+        monkeypatch.undo()
+
+
+def test_queued_lines_are_written_when_the_process_exits() -> None:
+    # No flusher gets to run: the process exits as soon as the line is queued.
+    code = "from {{ cookiecutter.package_name }}.observability import write_line; write_line('last words\\n')"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert result.stdout == "last words\n"
+
+
+def test_forked_workers_make_request_ids_of_their_own() -> None:
+    read_end, write_end = os.pipe()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # fork() in a process with threads.
+        child = os.fork()
+    if child == 0:
+        os.write(write_end, new_request_id().encode())
+        os._exit(0)
+    os.close(write_end)
+    os.waitpid(child, 0)
+    with os.fdopen(read_end, "rb") as reader:
+        assert reader.read().decode() != new_request_id()
