@@ -8,14 +8,16 @@ so every request writes its JSON log line as in production). Two baselines are s
 gunicorn, the same gunicorn.conf.py (so the same worker count, worker class and threads) and the same
 Flask and psycopg2 versions: a bare Flask hello route and a bare Flask + psycopg2 one-row SELECT.
 
-Each pair (baseline, then app) is driven at the same URL shape by wrk on loopback, one server at a
-time; the load generator shares the cores, so only ratios within one run mean anything. Each round
-runs every pair back to back and yields one ratio per pair; the reported ratio is the median over
-the rounds. Many short rounds rather than a few long ones: wrk's keep-alive connections are shared
-out among gunicorn's workers once per run, unevenly and by chance, and that, more than the length
-of a run, moves its rate (by 15 % and more on a 2-core machine). Then a load
-test drives the app with a mix of list/read/create for --load-duration seconds and reports each
-worker's resident memory before and after. Exits 1 when a target is missed or any request failed.
+Each comparison (bare Flask and app /livez; bare psycopg2 and app one-row read) starts both servers
+and drives them with wrk on loopback at the same URL shape, one at a time, in short slices in ABBA
+order: the machine's load drifts within seconds, and interleaving gives both the same share of it.
+The load generator shares the cores, so only ratios within one run mean anything. Each round starts
+fresh servers and yields one ratio per comparison; the reported ratio is the median over the rounds.
+wrk reopens its connections as it goes (bench/wrk/reconnect.lua, every 50th request of a thread):
+gunicorn's workers share out keep-alive connections when they are opened, unevenly and by chance,
+and a draw kept for a whole run moved that run's rate by 15 % and more on a 2-core machine.
+Then a load test drives the app with a mix of list/read/create for --load-duration seconds and
+reports each worker's resident memory before and after. Exits 1 when a target is missed or any request failed.
 
 Targets: liveness >= 0.90x bare Flask, one-row read >= 0.80x bare psycopg2, 0 errors at 64
 connections, worker RSS growth <= --rss-bound-mib during the load test.
@@ -24,6 +26,7 @@ connections, worker RSS growth <= --rss-bound-mib during the load test.
 from __future__ import annotations
 
 import argparse
+import atexit
 import http.client
 import json
 import os
@@ -36,6 +39,7 @@ import sys
 import tempfile
 import threading
 import time
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -53,10 +57,17 @@ TARGETS = {"liveness": 0.90, "db read": 0.80}
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=int, default=8, help="seconds per measured run (default 8)")
+    parser.add_argument("--duration", type=int, default=8, help="measured seconds per server per round (default 8)")
+    parser.add_argument("--slices", type=int, default=4, help="slices the duration is cut into (default 4)")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of unmeasured load first (default 2)")
     parser.add_argument("--rounds", type=int, default=9, help="alternating baseline/app rounds (default 9)")
     parser.add_argument("--connections", type=int, default=64, help="concurrent connections (default 64)")
+    parser.add_argument(
+        "--reconnect-every",
+        type=int,
+        default=50,
+        help="with wrk, each thread's every Nth request closes its connection (default 50; 0: never)",
+    )
     parser.add_argument("--load-duration", type=int, default=30, help="seconds of the mixed load test")
     parser.add_argument("--rss-bound-mib", type=float, default=20.0, help="allowed RSS growth per worker")
     parser.add_argument(
@@ -71,9 +82,11 @@ def parse_args() -> argparse.Namespace:
         args.driver = "wrk" if shutil.which("wrk") else "python"
     elif args.driver == "wrk" and not shutil.which("wrk"):
         parser.error("--driver wrk: wrk is not on PATH; install it (apt-get install wrk) or use --driver python")
-    for name in ("duration", "rounds", "connections", "load_duration"):
+    for name in ("duration", "slices", "rounds", "connections", "load_duration"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
+    if args.reconnect_every < 0:
+        parser.error(f"--reconnect-every must be 0 (never) or more, got {args.reconnect_every}")
     return args
 
 
@@ -148,14 +161,27 @@ def python_load(url: str, seconds: int, connections: int) -> dict:
     }
 
 
-def drive(url: str, args: argparse.Namespace) -> dict:
-    """Warm the server up, then measure it at --connections for --duration seconds."""
+_SCRIPTS = Path(tempfile.mkdtemp(prefix="bench-wrk-"))
+atexit.register(shutil.rmtree, _SCRIPTS, ignore_errors=True)
+
+
+def wrk_script(*names: str) -> Path:
+    """The wrk scripts in bench/wrk named, joined into one file (wrk takes a single script)."""
+    joined = _SCRIPTS / "-".join(names)
+    if not joined.exists():
+        joined.write_text("".join((HERE / "wrk" / name).read_text() for name in names))
+    return joined
+
+
+def drive(url: str, seconds: int, args: argparse.Namespace) -> dict:
+    """Load `url` at --connections for `seconds` with the chosen driver."""
     if args.driver == "wrk":
-        report = HERE / "wrk" / "report.lua"
-        wrk(url, args.warmup, args.connections, report)
-        return wrk(url, args.duration, args.connections, report)
-    python_load(url, args.warmup, args.connections)
-    return python_load(url, args.duration, args.connections)
+        if args.reconnect_every:
+            script, extra = wrk_script("reconnect.lua", "report.lua"), [str(args.reconnect_every)]
+        else:
+            script, extra = HERE / "wrk" / "report.lua", []
+        return wrk(url, seconds, args.connections, script, *extra)
+    return python_load(url, seconds, args.connections)
 
 
 # -- servers -----------------------------------------------------------------------------------
@@ -177,15 +203,45 @@ def baseline_server(project: harness.Project, module: str, **env: str) -> harnes
     )
 
 
-def measure(name: str, server: harness.Server, path: str, args: argparse.Namespace) -> dict:
-    with server:
-        server.start(ready_path=path)
-        result = drive(server.url + path, args)
-    harness.log(
-        f"{name:<22} {result['rps']:8.0f} req/s  p50 {result['p50_ms']:6.2f} ms  "
-        f"p99 {result['p99_ms']:6.2f} ms  errors {result['errors']}"
-    )
-    return result
+def merge_slices(slices: list[dict]) -> dict:
+    """One server's slices of a round as one run: requests and time summed; the slices' median p50/p99."""
+    seconds = sum(s["requests"] / s["rps"] for s in slices)
+    requests_made = sum(s["requests"] for s in slices)
+    return {
+        "requests": requests_made,
+        "rps": requests_made / seconds,
+        "p50_ms": statistics.median(s["p50_ms"] for s in slices),
+        "p99_ms": statistics.median(s["p99_ms"] for s in slices),
+        "errors": sum(s["errors"] for s in slices),
+        "error_kinds": {k: sum(s["error_kinds"].get(k, 0) for s in slices) for s in slices for k in s["error_kinds"]},
+    }
+
+
+def measure_pair(
+    names: tuple[str, str], servers: tuple[harness.Server, harness.Server], path: str, args: argparse.Namespace
+) -> tuple[dict, dict]:
+    """Baseline and app, both up, driven in turn in --slices short slices (ABBA order), after a warm-up each.
+
+    The machine's load drifts on a scale of seconds (another tenant, a noisy neighbour), so the two
+    are measured interleaved: each gets the same share of fast and slow moments.
+    """
+    slice_seconds = max(1, round(args.duration / args.slices))
+    with servers[0], servers[1]:
+        for server in servers:
+            server.start(ready_path=path)
+            drive(server.url + path, args.warmup, args)
+        slices: tuple[list[dict], list[dict]] = ([], [])
+        for number in range(args.slices):
+            order = (0, 1) if number % 4 in (0, 3) else (1, 0)
+            for index in order:
+                slices[index].append(drive(servers[index].url + path, slice_seconds, args))
+    results = (merge_slices(slices[0]), merge_slices(slices[1]))
+    for name, result in zip(names, results, strict=True):
+        harness.log(
+            f"{name:<22} {result['rps']:8.0f} req/s  p50 {result['p50_ms']:6.2f} ms  "
+            f"p99 {result['p99_ms']:6.2f} ms  errors {result['errors']}"
+        )
+    return results
 
 
 def combine(samples: list[dict]) -> dict:
@@ -205,16 +261,14 @@ def load_test(project: harness.Project, database_url: str, item_id: int, args: a
     """The app under a list/read/create mix; each worker's RSS after warm-up and at the end."""
     if args.driver != "wrk":
         return {"skipped": "the mixed list/read/create load test needs wrk (apt-get install wrk)"}
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write((HERE / "wrk" / "mixed.lua").read_text() + (HERE / "wrk" / "report.lua").read_text())
+    script = wrk_script("mixed.lua", "report.lua")
     token = secrets.token_hex(4)
     with harness.app_server(project, database_url, LOG_LEVEL="INFO") as server:
         server.start()
-        wrk(server.url, args.warmup, args.connections, Path(script.name), f"warm{token}", str(item_id))
+        wrk(server.url, args.warmup, args.connections, script, f"warm{token}", str(item_id))
         before = server.worker_rss()
-        result = wrk(server.url, args.load_duration, args.connections, Path(script.name), token, str(item_id))
+        result = wrk(server.url, args.load_duration, args.connections, script, token, str(item_id))
         after = server.worker_rss()
-    os.unlink(script.name)
     mib = 1024 * 1024
     growth = {pid: (after.get(pid, 0) - rss) / mib for pid, rss in before.items()}
     result.update(
@@ -268,32 +322,36 @@ def main() -> int:
             "BASELINE_QUERY": "SELECT id, name, description, quantity, created_at, updated_at FROM items WHERE id = %s",
         }
         app_env = {"LOG_LEVEL": "INFO"}  # the production default: one JSON log line per request
-        pairs = [
-            ("bare flask /livez", lambda: baseline_server(project, "hello"), "/livez"),
-            ("app /livez", lambda: harness.app_server(project, database_url, **app_env), "/livez"),
-            ("bare psycopg2 read", lambda: baseline_server(project, "dbread", **db_env), item_path),
-            ("app read", lambda: harness.app_server(project, database_url, **app_env), item_path),
+        app = partial(harness.app_server, project, database_url, **app_env)
+        comparisons = [
+            (
+                "liveness",
+                ("bare flask /livez", "app /livez"),
+                (partial(baseline_server, project, "hello"), app),
+                "/livez",
+            ),
+            (
+                "db read",
+                ("bare psycopg2 read", "app read"),
+                (partial(baseline_server, project, "dbread", **db_env), app),
+                item_path,
+            ),
         ]
-        samples: dict[str, list[dict]] = {name: [] for name, _, _ in pairs}
-        # Baseline and app alternate, round after round, so drift in the machine's load hits both.
+        samples: dict[str, list[dict]] = {name: [] for _, names, _, _ in comparisons for name in names}
         for round_number in range(1, args.rounds + 1):
             harness.log(f"round {round_number}/{args.rounds}")
-            for name, make_server, path in pairs:
-                samples[name].append(measure(name, make_server(), path, args))
+            for _, names, makers, path in comparisons:
+                results_of_pair = measure_pair(names, (makers[0](), makers[1]()), path, args)
+                for name, result in zip(names, results_of_pair, strict=True):
+                    samples[name].append(result)
         runs = {name: combine(runs) for name, runs in samples.items()}
         results["runs"] = runs
         results["load"] = load_test(project, database_url, item_id, args)
 
-    # One ratio per round from the two runs made back to back, then the median of those.
+    # One ratio per round from the two servers measured interleaved, then the median of those.
     round_ratios = {
-        name: [
-            app["rps"] / baseline["rps"]
-            for baseline, app in zip(samples[baseline_name], samples[app_name], strict=True)
-        ]
-        for name, baseline_name, app_name in (
-            ("liveness", "bare flask /livez", "app /livez"),
-            ("db read", "bare psycopg2 read", "app read"),
-        )
+        name: [app["rps"] / baseline["rps"] for baseline, app in zip(samples[names[0]], samples[names[1]], strict=True)]
+        for name, names, _, _ in comparisons
     }
     ratios = {name: statistics.median(values) for name, values in round_ratios.items()}
     results["ratios"] = {k: round(v, 3) for k, v in ratios.items()}
