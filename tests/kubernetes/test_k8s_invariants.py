@@ -150,6 +150,19 @@ def test_resources_memory_request_equals_limit_and_cpu_is_requested(rendered):
             assert memory and memory == resources.get("limits", {}).get("memory"), f"{name}: memory request != limit"
 
 
+def cpu_cores(quantity: str) -> float:
+    """A Kubernetes CPU quantity (`250m`, `1`, `1.5`) in cores."""
+    return int(quantity[:-1]) / 1000 if quantity.endswith("m") else float(quantity)
+
+
+def test_gunicorn_is_sized_for_the_pod_not_the_node(rendered):
+    # Left to itself gunicorn runs 2 x (the node's CPUs) + 1 workers, whatever the pod was given.
+    workers = rendered.one("ConfigMap")["data"].get("WEB_CONCURRENCY", "")
+    assert workers.isdigit(), f"WEB_CONCURRENCY is {workers!r}: the pods' worker count must be set"
+    cpu = cpu_cores(app_container(rendered)["resources"]["requests"]["cpu"])
+    assert 1 <= int(workers) <= 2 * math.ceil(cpu) + 1, f"{workers} workers for a {cpu}-CPU request"
+
+
 def web(rendered) -> dict:
     return rendered.one("Deployment", rendered.slug)
 
