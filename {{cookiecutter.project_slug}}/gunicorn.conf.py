@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
+from typing import Any
 
 
 def _int_from_env(name: str, default: int, low: int, high: int) -> int:
@@ -35,3 +37,14 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # The heartbeat file and the control socket must not need a writable root filesystem.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108  (RAM, not a shared temp dir)
 control_socket_disable = True
+
+
+def when_ready(_server: Any) -> None:
+    """In the master, once the app is loaded and before any worker forks.
+
+    Everything loaded so far (modules, the app, SQLAlchemy's tables) lives as long as the process,
+    so it goes to the collector's permanent generation: a worker's collections no longer walk those
+    objects (that cost a worker 4 % of its instructions per request) nor write to their memory pages,
+    which stay shared with the master instead of being copied into every worker.
+    """
+    gc.freeze()

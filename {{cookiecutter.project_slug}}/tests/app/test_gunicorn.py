@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
+import runpy
 import signal
 import socket
 import subprocess
@@ -99,3 +101,13 @@ def test_configuration_error_stops_the_server_with_one_message() -> None:
     assert process.returncode != 0
     assert "DATABASE_URL (or DATABASE_SECRET_ID) is required when APP_ENV is production." in stderr
     assert "Traceback" not in stderr
+
+
+def test_the_master_freezes_what_it_loaded_before_workers_fork() -> None:
+    settings = runpy.run_path(str(PROJECT_ROOT / "gunicorn.conf.py"))
+    gc.unfreeze()
+    settings["when_ready"](None)
+    try:
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
