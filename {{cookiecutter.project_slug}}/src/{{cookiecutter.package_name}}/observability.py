@@ -5,7 +5,7 @@ CloudWatch embedded metric format (EMF) record: CloudWatch Logs turns its `_aws`
 `Latency`, `Requests`, `ClientErrors` and `Errors` metrics, so no metrics agent or scrape endpoint
 is needed and the numbers can never disagree with the logs.
 
-The request line is on the hot path of every request, so it is built directly (one f-string around
+The request line is on the hot path of every request, so it is built directly (joined from its
 parts encoded once) and queued for a writer thread instead of going through `logging`.
 """
 
@@ -133,20 +133,44 @@ def new_request_id() -> str:
 def request_line(*, environment: str, method: str, path: str, status: int, duration_ms: float, request_id: str) -> str:
     """The JSON line of one request: the request's fields plus its EMF metrics.
 
-    One f-string rather than json.dumps or a %-template: it copies the constant parts instead of
-    encoding or scanning them, and this runs for every request.
+    Joined from its parts rather than json.dumps or a %-template: the constant parts are copied,
+    not encoded or scanned, and this runs for every request.
     """
-    now = time.time(){% raw %}
+    now = time.time()
     duration = f"{duration_ms:.3f}"
-    return (
-        f'{{"time": "{log_time(now)}", "level": "INFO", "logger": {_LOGGER_JSON}, "message": "request", '
-        f'"method": {_json_string(method)}, "path": {_json_string(path)}, "status": {status}, '
-        f'"duration_ms": {duration}, "request_id": {_json_string(request_id)}, '
-        f'"Service": {_SERVICE_JSON}, "Environment": {_json_string(environment)}, '
-        f'"Latency": {duration}, "Requests": 1, "ClientErrors": {int(400 <= status < 500)}, '
-        f'"Errors": {int(status >= 500)}, "_aws": {{"Timestamp": {int(now * 1000)}, '
-        f'"CloudWatchMetrics": {_EMF_DIRECTIVE_JSON}}}}}\n'
-    ){% endraw %}
+    return "".join(
+        (
+            '{"time": "',
+            log_time(now),
+            '", "level": "INFO", "logger": ',
+            _LOGGER_JSON,
+            ', "message": "request", "method": ',
+            _json_string(method),
+            ', "path": ',
+            _json_string(path),
+            ', "status": ',
+            str(status),
+            ', "duration_ms": ',
+            duration,
+            ', "request_id": ',
+            _json_string(request_id),
+            ', "Service": ',
+            _SERVICE_JSON,
+            ', "Environment": ',
+            _json_string(environment),
+            ', "Latency": ',
+            duration,
+            ', "Requests": 1, "ClientErrors": ',
+            "1" if 400 <= status < 500 else "0",
+            ', "Errors": ',
+            "1" if status >= 500 else "0",
+            ', "_aws": {"Timestamp": ',
+            str(int(now * 1000)),
+            ', "CloudWatchMetrics": ',
+            _EMF_DIRECTIVE_JSON,
+            "}}\n",
+        )
+    )
 
 
 # Request lines wait in a queue and a thread per process writes them out in one system call every
