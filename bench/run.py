@@ -42,7 +42,7 @@ import sys
 import tempfile
 import threading
 import time
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -65,7 +65,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--duration", type=int, default=8, help="measured seconds per server per round (default 8)")
     parser.add_argument("--slices", type=int, default=4, help="slices the duration is cut into (default 4)")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of unmeasured load first (default 2)")
-    parser.add_argument("--rounds", type=int, default=9, help="alternating baseline/app rounds (default 9)")
+    parser.add_argument("--rounds", type=int, default=9, help="rounds of fresh servers, one ratio each (default 9)")
     parser.add_argument("--connections", type=int, default=64, help="concurrent connections (default 64)")
     parser.add_argument(
         "--reconnect-every",
@@ -166,13 +166,17 @@ def python_load(url: str, seconds: int, connections: int) -> dict:
     }
 
 
-_SCRIPTS = Path(tempfile.mkdtemp(prefix="bench-wrk-"))
-atexit.register(shutil.rmtree, _SCRIPTS, ignore_errors=True)
+@cache
+def scripts_dir() -> Path:
+    """A temporary directory for joined wrk scripts, made on first use and removed at exit."""
+    path = Path(tempfile.mkdtemp(prefix="bench-wrk-"))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
 
 
 def wrk_script(*names: str) -> Path:
     """The wrk scripts in bench/wrk named, joined into one file (wrk takes a single script)."""
-    joined = _SCRIPTS / "-".join(names)
+    joined = scripts_dir() / "-".join(names)
     if not joined.exists():
         joined.write_text("".join((HERE / "wrk" / name).read_text() for name in names))
     return joined

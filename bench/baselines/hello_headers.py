@@ -8,15 +8,9 @@ bench/run.py copies them (security headers, Cache-Control, X-Request-ID) from on
 import json
 import os
 
-from flask import Flask
+from hello import app
 
-app = Flask(__name__)
 HEADERS = [tuple(pair) for pair in json.loads(os.environ["BASELINE_HEADERS"])]
-
-
-@app.get("/livez")
-def livez():
-    return {"status": "ok"}
 
 
 def add_headers(wsgi_app):

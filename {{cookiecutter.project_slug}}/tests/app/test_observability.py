@@ -29,6 +29,13 @@ from {{ cookiecutter.package_name }}.observability import (
 )
 
 
+def fork() -> int:
+    """os.fork() without the warning about forking a process that runs threads (the flusher does)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return os.fork()
+
+
 def request_lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
     flush_lines()  # Request lines are queued; the flusher thread may not have run yet.
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
@@ -156,9 +163,7 @@ def test_a_forked_worker_writes_its_own_lines_and_not_its_parents() -> None:
     # The parent's flusher is held off, so its queued line is still queued, and the lock held, at the fork.
     with observability._write_lock:
         write_line("from the parent\n")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)  # fork() in a process with threads.
-            child = os.fork()
+        child = fork()
         if child == 0:  # The child writes one line and leaves without flushing anything itself.
             os.close(read_end)
             sys.stdout = os.fdopen(write_end, "w")
@@ -195,9 +200,7 @@ def test_queued_lines_are_written_when_the_process_exits() -> None:
 
 def test_forked_workers_make_request_ids_of_their_own() -> None:
     read_end, write_end = os.pipe()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # fork() in a process with threads.
-        child = os.fork()
+    child = fork()
     if child == 0:
         os.write(write_end, new_request_id().encode())
         os._exit(0)
