@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import cli, errors, health, items, observability, openapi, security, testing_routes
+from . import cli, errors, health, items, observability, openapi, request_layer, testing_routes
 from .config import ConfigError, Settings, default_instance_path, load_settings
 from .db import db
 
@@ -31,10 +31,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     observability.configure_logging(settings)
     errors.init_app(app)
-    # Each of these wraps the WSGI app; the last one is outermost and sees the whole request.
     db.init_app(app, settings)
-    security.init_app(app, settings)
-    observability.init_app(app, settings)
+    request_layer.init_app(app, settings)
     cli.init_app(app)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(items.blueprint)

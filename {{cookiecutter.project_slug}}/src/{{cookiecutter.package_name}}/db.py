@@ -8,7 +8,7 @@ autocommit connection. Writes and anything else that needs the ORM use the reque
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import partial
@@ -26,7 +26,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from .config import SERVICE_NAME, Settings, ensure_sqlite_directory
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from _typeshed.wsgi import WSGIEnvironment
 
 # A pooled connection unused for this long is pinged before it is handed out again.
 PING_AFTER_IDLE_SECONDS = 5.0
@@ -80,7 +80,7 @@ def ping_idle_connections(engine: Engine, idle_seconds: float = PING_AFTER_IDLE_
     SQLAlchemy's `pool_pre_ping` pings on every checkout, which costs a round trip per request and
     halves the throughput of a one-row read. Connections are lost to failovers, restarts and idle
     timeouts, which an idle connection meets; a read on a busy one that dies anyway is run again
-    on a fresh connection (`RetryOnDisconnect`), and a write always pings first. A failed ping
+    on a fresh connection (`mark_for_retry`), and a write always pings first. A failed ping
     raises DisconnectionError, so the pool quietly opens a new connection instead.
     """
     dbapi_error = engine.dialect.loaded_dbapi.Error
@@ -146,37 +146,21 @@ RETRY_KEY = f"{__package__}.retry_on_fresh_connection"
 
 
 def mark_for_retry(connection_invalidated: bool) -> None:
-    """Ask `RetryOnDisconnect` to run the current request again, if that is safe."""
+    """Ask the request layer to run the current request once more, if that is safe.
+
+    SQLAlchemy empties the pool when it sees a dead connection (after a failover or a restart),
+    so the second run gets a fresh one and the client never sees that the first failed.
+    """
     if connection_invalidated and request.method in READ_ONLY_METHODS:
         request.environ.setdefault(RETRY_KEY, True)
 
 
-class RetryOnDisconnect:
-    """WSGI middleware: a safe request that failed on a dead pooled connection runs once more.
-
-    SQLAlchemy empties the pool when it sees a dead connection (after a failover or a restart),
-    so the second attempt gets a fresh one and the client never sees that the first failed.
-    """
-
-    def __init__(self, app: WSGIApplication) -> None:
-        self.app = app
-
-    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("REQUEST_METHOD") not in READ_ONLY_METHODS:
-            return self.app(environ, start_response)
-        held: list[tuple[str, list[tuple[str, str]], Any]] = []
-
-        def hold(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            held.append((status, headers, exc_info))
-            return lambda _data: None
-
-        body = self.app(environ, hold)
-        if environ.get(RETRY_KEY) is True:
-            environ[RETRY_KEY] = False  # Only once.
-            getattr(body, "close", lambda: None)()
-            return self.app(environ, start_response)
-        start_response(*held[-1])
-        return body
+def take_retry(environ: WSGIEnvironment) -> bool:
+    """Whether the request was marked for a retry that has not run yet; true once at most."""
+    if environ.get(RETRY_KEY) is True:
+        environ[RETRY_KEY] = False
+        return True
+    return False
 
 
 class LostConnectionError(Exception):
@@ -318,7 +302,6 @@ class Database:
             read_cursor=partial(PooledCursor, engine),
         )
         app.teardown_appcontext(self._close_session)
-        app.wsgi_app = RetryOnDisconnect(app.wsgi_app)  # type: ignore[method-assign]
 
     @staticmethod
     def state(app: Flask | None = None) -> DatabaseState:

@@ -22,10 +22,10 @@ from {{ cookiecutter.package_name }}.observability import (
     FLUSH_INTERVAL_SECONDS,
     JsonFormatter,
     flush_lines,
+    log_request,
     log_time,
     new_request_id,
     request_line,
-    write_line,
 )
 
 
@@ -34,6 +34,15 @@ def fork() -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         return os.fork()
+
+
+def log_path(path: str) -> None:
+    """Queue a request's line that tells itself apart by its path."""
+    log_request((time.time(), "test", "GET", path, 200, 1.0, "id"))
+
+
+def paths_in(output: bytes) -> list[str]:
+    return [json.loads(line)["path"] for line in output.decode().splitlines()]
 
 
 def request_lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
@@ -120,6 +129,7 @@ def test_formatter_keeps_extra_fields_and_exceptions() -> None:
 
 def test_request_line_escapes_whatever_the_client_sent() -> None:
     line = request_line(
+        now=1_767_225_600.5,
         environment='odd "env" 100%',
         method="GET",
         path='/a"b\\c\u00e9\n',
@@ -132,6 +142,7 @@ def test_request_line_escapes_whatever_the_client_sent() -> None:
     entry = json.loads(line)
     assert (entry["path"], entry["Environment"]) == ('/a"b\\c\u00e9\n', 'odd "env" 100%')
     assert (entry["status"], entry["Latency"], entry["Errors"], entry["ClientErrors"]) == (503, 12.5, 1, 0)
+    assert (entry["time"], entry["_aws"]["Timestamp"]) == ("2026-01-01T00:00:00.500+00:00", 1_767_225_600_500)
 
 
 @pytest.mark.parametrize(
@@ -149,31 +160,31 @@ def test_lines_reach_a_pipe_without_a_flush_per_line(monkeypatch: pytest.MonkeyP
     read_end, write_end = os.pipe()
     with os.fdopen(read_end, "rb") as reader, os.fdopen(write_end, "w") as buffered:  # Block-buffered.
         monkeypatch.setattr(sys, "stdout", buffered)
-        write_line('{"message": "request"}\n')
+        log_path("/queued")
         # Nothing flushed it here; the process's flusher thread must, within its interval.
         ready, _, _ = select.select([reader], [], [], FLUSH_INTERVAL_SECONDS * 10)
         assert ready, "the line never reached the pipe"
-        assert os.read(read_end, 100) == b'{"message": "request"}\n'
+        assert paths_in(os.read(read_end, 65536)) == ["/queued"]
         monkeypatch.undo()
 
 
 def test_a_forked_worker_writes_its_own_lines_and_not_its_parents() -> None:
-    write_line("")  # The flusher of this process is running now.
+    log_path("/warm-up")  # The flusher of this process is running now.
     read_end, write_end = os.pipe()
     # The parent's flusher is held off, so its queued line is still queued, and the lock held, at the fork.
     with observability._write_lock:
-        write_line("from the parent\n")
+        log_path("/from-the-parent")
         child = fork()
         if child == 0:  # The child writes one line and leaves without flushing anything itself.
             os.close(read_end)
             sys.stdout = os.fdopen(write_end, "w")
-            write_line("from the child\n")
+            log_path("/from-the-child")
             time.sleep(FLUSH_INTERVAL_SECONDS * 10)
             os._exit(0)
     os.close(write_end)
     os.waitpid(child, 0)
     with os.fdopen(read_end, "rb") as reader:
-        assert reader.read() == b"from the child\n"
+        assert paths_in(reader.read()) == ["/from-the-child"]
     flush_lines()
 
 
@@ -183,19 +194,22 @@ def test_a_long_queue_is_written_by_the_request_that_fills_it(monkeypatch: pytes
         monkeypatch.setattr(sys, "stdout", buffered)
         monkeypatch.setattr(observability, "FLUSH_LINES", 3)
         monkeypatch.setattr(observability, "_flusher_running", True)  # Only the requests write.
-        write_line("one\n")
-        write_line("two\n")
+        log_path("/one")
+        log_path("/two")
         assert select.select([reader], [], [], 0.1)[0] == []
-        write_line("three\n")
-        assert os.read(read_end, 100) == b"one\ntwo\nthree\n"
+        log_path("/three")
+        assert paths_in(os.read(read_end, 65536)) == ["/one", "/two", "/three"]
         monkeypatch.undo()
 
 
 def test_queued_lines_are_written_when_the_process_exits() -> None:
     # No flusher gets to run: the process exits as soon as the line is queued.
-    code = "from {{ cookiecutter.package_name }}.observability import write_line; write_line('last words\\n')"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
-    assert result.stdout == "last words\n"
+    code = (
+        "from {{ cookiecutter.package_name }}.observability import log_request; "
+        "log_request((0.0, 'test', 'GET', '/last-words', 200, 1.0, 'id'))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, timeout=60)
+    assert paths_in(result.stdout) == ["/last-words"]
 
 
 def test_forked_workers_make_request_ids_of_their_own() -> None:
