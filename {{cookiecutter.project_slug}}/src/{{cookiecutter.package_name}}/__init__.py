@@ -34,7 +34,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app, settings)
     request_layer.init_app(app, settings)
     cli.init_app(app)
-    app.register_blueprint(health.blueprint)
+    health.init_app(app)
     app.register_blueprint(items.blueprint)
     app.register_blueprint(openapi.blueprint)
     if settings.enable_test_routes:
