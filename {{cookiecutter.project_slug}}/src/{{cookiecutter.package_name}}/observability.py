@@ -5,9 +5,10 @@ CloudWatch embedded metric format (EMF) record: CloudWatch Logs turns its `_aws`
 `Latency`, `Requests`, `ClientErrors` and `Errors` metrics, so no metrics agent or scrape endpoint
 is needed and the numbers can never disagree with the logs.
 
-The request line is on the hot path of every request, so it is built directly (joined from its
-parts encoded once) and queued for a writer thread instead of going through `logging`. The
-request layer (`request_layer.py`) gives each request its id and writes its line.
+The request line is on the hot path of every request, so it does not go through `logging`: the
+request queues its fields, and a thread formats the queued lines (joined from their parts, the
+constant ones encoded once) and writes them out. The request layer (`request_layer.py`) gives each
+request its id and queues its line.
 """
 
 from __future__ import annotations
