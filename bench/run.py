@@ -42,6 +42,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from functools import cache, partial
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -108,6 +109,7 @@ def wrk(url: str, seconds: int, connections: int, script: Path, *script_args: st
     raw = json.loads(line.removeprefix("BENCH-JSON "))
     return {
         "requests": raw["requests"],
+        "seconds": raw["duration_us"] / 1e6,
         "rps": raw["requests"] / (raw["duration_us"] / 1e6),
         "p50_ms": raw["p50_us"] / 1000,
         "p99_ms": raw["p99_us"] / 1000,
@@ -158,6 +160,7 @@ def python_load(url: str, seconds: int, connections: int) -> dict:
     cuts = statistics.quantiles(latencies, n=100)
     return {
         "requests": len(latencies),
+        "seconds": elapsed,
         "rps": len(latencies) / elapsed,
         "p50_ms": cuts[49] * 1000,
         "p99_ms": cuts[98] * 1000,
@@ -212,17 +215,23 @@ def baseline_server(project: harness.Project, module: str, **env: str) -> harnes
     )
 
 
+def error_kinds(runs: list[dict]) -> dict[str, int]:
+    """The runs' errors by kind, summed."""
+    return dict(sum((Counter(run["error_kinds"]) for run in runs), Counter()))
+
+
 def merge_slices(slices: list[dict]) -> dict:
     """One server's slices of a round as one run: requests and time summed; the slices' median p50/p99."""
-    seconds = sum(s["requests"] / s["rps"] for s in slices)
     requests_made = sum(s["requests"] for s in slices)
+    seconds = sum(s["seconds"] for s in slices)
     return {
         "requests": requests_made,
+        "seconds": seconds,
         "rps": requests_made / seconds,
         "p50_ms": statistics.median(s["p50_ms"] for s in slices),
         "p99_ms": statistics.median(s["p99_ms"] for s in slices),
         "errors": sum(s["errors"] for s in slices),
-        "error_kinds": {k: sum(s["error_kinds"].get(k, 0) for s in slices) for s in slices for k in s["error_kinds"]},
+        "error_kinds": error_kinds(slices),
     }
 
 
@@ -261,7 +270,7 @@ def combine(samples: list[dict]) -> dict:
         "p50_ms": statistics.median(s["p50_ms"] for s in samples),
         "p99_ms": statistics.median(s["p99_ms"] for s in samples),
         "errors": sum(s["errors"] for s in samples),
-        "error_kinds": {k: sum(s["error_kinds"].get(k, 0) for s in samples) for s in samples for k in s["error_kinds"]},
+        "error_kinds": error_kinds(samples),
         "rounds_rps": [round(s["rps"]) for s in samples],
     }
 
