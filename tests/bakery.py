@@ -31,16 +31,40 @@ NAMED_COMBOS = {
     "custom-domain": {
         "project_name": "Billing Api",
         "domain_name": "api.example.org",
+        "route53_zone_id": "Z0123456789ABCDEFGHIJ",
         "aws_region": "eu-west-1",
         "python_version": "3.11",
     },
+    "two-accounts": {
+        "production_aws_account_id": "210987654321",
+        "kubernetes_api_access": "public",
+        "kubernetes_api_cidrs": "203.0.113.0/24,198.51.100.7/32",
+        "cluster_admin_arns": "arn:aws:iam::123456789012:role/Admin,arn:aws:iam::210987654321:role/Admin",
+        "alarm_email": "oncall@example.com",
+        "oidc_issuer_url": "https://login.example.com/",
+    },
 }
+
+
+# Free-text answers a choice needs to be valid: public API access must name the CIDRs it admits.
+DEPENDENT_ANSWERS = {
+    ("kubernetes_api_access", "public"): {"kubernetes_api_cidrs": "203.0.113.0/24,198.51.100.7/32"},
+}
+
+
+def complete(answers: dict[str, str]) -> dict[str, str]:
+    """The answers plus the free-text answers their choices need."""
+    extra = {}
+    for (question, value), needed in DEPENDENT_ANSWERS.items():
+        if answers.get(question) == value:
+            extra |= needed
+    return extra | answers
 
 
 def all_pairs() -> list[dict[str, str]]:
     """Combinations of the choice options that cover every pair of their values."""
     keys = list(CHOICE_OPTIONS)
-    return [dict(zip(keys, row, strict=True)) for row in AllPairs([CHOICE_OPTIONS[k] for k in keys])]
+    return [complete(dict(zip(keys, row, strict=True))) for row in AllPairs([CHOICE_OPTIONS[k] for k in keys])]
 
 
 def combo_id(overrides: dict[str, str]) -> str:
@@ -56,10 +80,10 @@ def default_answer(key: str) -> str:
 
 
 def pairs_covered(combos: list[dict[str, str]]) -> int:
-    """How many distinct (option=value, option=value) pairs the combos cover."""
+    """How many distinct (option=value, option=value) pairs of the choice options the combos cover."""
     seen = set()
     for combo in combos:
-        items = sorted(combo.items())
+        items = sorted((key, value) for key, value in combo.items() if key in CHOICE_OPTIONS)
         seen.update((a, b) for i, a in enumerate(items) for b in items[i + 1 :])
     return len(seen)
 

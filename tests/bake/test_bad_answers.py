@@ -8,7 +8,13 @@ from cookiecutter.exceptions import FailedHookException
 from cookiecutter.main import cookiecutter
 
 # Each case breaks exactly one rule; derived answers are pinned so they stay valid.
-VALID_NAMES = {"project_slug": "ok-service", "package_name": "ok_service", "github_repository": "acme/ok-service"}
+VALID_NAMES = {
+    "project_slug": "ok-service",
+    "package_name": "ok_service",
+    "github_repository": "acme/ok-service",
+    "oidc_audience": "ok-service",
+    "production_aws_account_id": "123456789012",
+}
 
 BAD_ANSWERS = [
     ("project_name", {"project_name": "   "}),
@@ -33,6 +39,15 @@ BAD_ANSWERS = [
     ("node_instance_type", {"node_instance_type": "t3.nano"}),
     ("node_instance_type", {"node_instance_type": "huge"}),
     ("db_instance_class", {"db_instance_class": "t3.micro"}),
+    ("production_aws_account_id", {"production_aws_account_id": "12345"}),
+    ("route53_zone_id", {"route53_zone_id": "Z0123456789ABCDEFGHIJ"}),  # without a domain_name
+    ("kubernetes_api_cidrs", {"kubernetes_api_cidrs": "203.0.113.0/24"}),  # with private access
+    ("cluster_admin_arns", {"cluster_admin_arns": "Admin"}),
+    ("staging_vpc_cidr", {"staging_vpc_cidr": "8.8.0.0/16"}),
+    ("production_vpc_cidr", {"production_vpc_cidr": "10.10.0.0/20"}),  # inside staging's
+    ("alarm_email", {"alarm_email": "oncall"}),
+    ("oidc_issuer_url", {"oidc_issuer_url": "http://login.example.com"}),
+    ("oidc_audience", {"oidc_audience": "two words"}),
 ]
 
 

@@ -13,6 +13,8 @@ DEFAULTS = {
     "project_slug": "example-service",
     "package_name": "example_service",
     "github_repository": "example-org/example-service",
+    "production_aws_account_id": "123456789012",
+    "oidc_audience": "example-service",
 }
 
 
@@ -53,6 +55,27 @@ def test_every_question_has_a_rule():
             ["t3.nano", "t3.micro", "huge", "db.t3.large"],
         ),
         (pre_gen.check_db_instance_class, ["db.t4g.micro", "db.r7g.2xlarge"], ["t3.micro", "db.t4g", "db..micro"]),
+        (
+            pre_gen.check_admin_arns,
+            [
+                "",
+                "arn:aws:iam::123456789012:role/Admin",
+                "arn:aws:iam::123456789012:user/a, arn:aws:iam::1234567890"
+                "12:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123",
+            ],
+            ["Admin", " ", "arn:aws:iam::1234:role/Admin", "arn:aws:iam::123456789012:group/g", "a,,b"],
+        ),
+        (
+            lambda cidr: pre_gen.check_vpc_cidr("staging_vpc_cidr", cidr),
+            ["10.10.0.0/16", "172.16.0.0/20", "192.168.0.0/18"],
+            ["8.8.0.0/16", "10.10.0.1/16", "10.0.0.0/8", "10.10.0.0/21", "fd00::/16", "ten"],
+        ),
+        (
+            pre_gen.check_issuer_url,
+            ["", "https://login.example.com", "https://x.example.com:8443/realms/a/"],
+            ["http://login.example.com", "https://", "login.example.com", "https://a b.com", 'https://a.com/"x'],
+        ),
+        (pre_gen.check_audience, ["svc", "https://api.example.com", "0oa1b2c3"], ["", "two words", 'q"', "x" * 201]),
     ],
     ids=lambda value: getattr(value, "__name__", None),
 )
@@ -79,6 +102,7 @@ def test_free_text_must_be_one_short_line_without_quotes(field, limit):
         ("postgres_version", pre_gen.POSTGRES_VERSIONS),
         ("use_cloudfront", pre_gen.YES_NO),
         ("use_worker_instance", pre_gen.YES_NO),
+        ("kubernetes_api_access", pre_gen.API_ACCESS),
         ("open_source_license", pre_gen.LICENSES),
     ],
 )
@@ -102,3 +126,28 @@ def test_every_broken_rule_is_reported_not_just_the_first():
     answers = DEFAULTS | {"aws_region": "nowhere", "aws_account_id": "1", "author_email": "x"}
     fields = [message.split()[0] for message in pre_gen.errors(answers)]
     assert fields == ["author_email", "aws_region", "aws_account_id"]
+
+
+def test_public_api_access_needs_cidrs_and_private_takes_none():
+    assert pre_gen.check_api_cidrs("", "private") is None
+    assert pre_gen.check_api_cidrs("203.0.113.0/24, 198.51.100.7/32", "public") is None
+    assert "with kubernetes_api_access 'private': leave it empty" in pre_gen.check_api_cidrs(
+        "203.0.113.0/24", "private"
+    )
+    assert "list the IPv4 CIDRs" in pre_gen.check_api_cidrs("", "public")
+    assert "'203.0.113.1/24' is not an IPv4 CIDR" in pre_gen.check_api_cidrs("203.0.113.1/24", "public")
+    too_many = ",".join(f"203.0.113.{i}/32" for i in range(41))
+    assert "at most 40 CIDRs" in pre_gen.check_api_cidrs(too_many, "public")
+
+
+def test_a_hosted_zone_needs_a_domain():
+    assert pre_gen.check_route53_zone_id("", "") is None
+    assert pre_gen.check_route53_zone_id("Z0123456789ABCDEFGHIJ", "api.example.com") is None
+    assert "without a domain_name" in pre_gen.check_route53_zone_id("Z0123456789ABCDEFGHIJ", "")
+    assert "hosted zone id" in pre_gen.check_route53_zone_id("zone", "api.example.com")
+
+
+def test_the_two_vpcs_must_not_overlap():
+    assert pre_gen.check_vpc_cidrs_apart("10.10.0.0/16", "10.20.0.0/16") is None
+    assert "overlaps staging_vpc_cidr" in pre_gen.check_vpc_cidrs_apart("10.10.0.0/16", "10.10.16.0/20")
+    assert pre_gen.check_vpc_cidrs_apart("8.8.0.0/16", "10.10.0.0/16") is None  # reported by its own rule
