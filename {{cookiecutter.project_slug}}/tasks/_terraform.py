@@ -52,7 +52,12 @@ class Terraform(_LibraryTerraform):
         return self.argv("init", input=False, reconfigure=IsFlagged, backend_config=backend_config or None)
 
     def plan_argv(
-        self, out: str, variables: dict[str, str] | None = None, destroy: bool = False, lock: bool = True
+        self,
+        out: str,
+        variables: dict[str, str] | None = None,
+        destroy: bool = False,
+        lock: bool = True,
+        var_file: str | None = None,
     ) -> list[str]:
         # A read-only identity (the plan role, the drift check) cannot write the lock object: -lock=false.
         return self.argv(
@@ -63,6 +68,7 @@ class Terraform(_LibraryTerraform):
             lock_timeout=self.lock_timeout if lock else None,
             out=out,
             destroy=IsFlagged if destroy else None,
+            var_file=var_file,
             var=[f"{name}={value}" for name, value in (variables or {}).items()] or None,
         )
 
@@ -92,9 +98,16 @@ class Terraform(_LibraryTerraform):
     def init(self, backend_config: dict[str, str] | None = None) -> None:
         self._run(self.init_argv(backend_config))
 
-    def plan(self, out: str, variables: dict[str, str] | None = None, destroy: bool = False, lock: bool = True) -> bool:
+    def plan(
+        self,
+        out: str,
+        variables: dict[str, str] | None = None,
+        destroy: bool = False,
+        lock: bool = True,
+        var_file: str | None = None,
+    ) -> bool:
         """Save a plan to ``out``; True when it contains changes (a dry run assumes it does)."""
-        argv = self.plan_argv(out, variables, destroy, lock)
+        argv = self.plan_argv(out, variables, destroy, lock, var_file)
         return self._run(argv, ok=(PLAN_NO_CHANGES, PLAN_CHANGES), assume_exit=PLAN_CHANGES) == PLAN_CHANGES
 
     def apply(self, plan_file: str) -> None:

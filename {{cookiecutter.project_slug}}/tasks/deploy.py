@@ -50,10 +50,16 @@ def images(env: Environment, image: str | None) -> list[dict] | None:
 
 
 def settings(env: Environment) -> dict[str, str] | None:
-    """The overlay's config.env values that come from Terraform (none without Terraform)."""
+    """The overlay's config.env values that come from Terraform (none without Terraform): where the
+    database is, the master secret the migration Job logs in with, and the app's own role, which the
+    web pods log in as with IAM tokens (the name its rds-db:connect permission is for)."""
     if not env.provisioned:
         return None
-    return {"DATABASE_HOST": env.output("database_host"), "DATABASE_SECRET_ID": env.output("database_secret_arn")}
+    return {
+        "DATABASE_HOST": env.output("database_host"),
+        "DATABASE_SECRET_ID": env.output("database_secret_arn"),
+        "DATABASE_USER": env.output("database_app_username"),
+    }
 
 
 def render_overlay(env: Environment, pinned: list[dict] | None) -> list[dict]:

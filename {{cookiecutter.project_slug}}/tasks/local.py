@@ -10,11 +10,10 @@ from .effects import Effects
 
 @task(help={"port": "Port to listen on."})
 def dev(c, port="8000"):
-    """Upgrade the local SQLite database to head, then run the app with the reloader."""
+    """Upgrade the local database to head (the app's db-upgrade), then run the app with the reloader."""
     number = whole_number(port, "--port", "a port number", minimum=1)
-    fx, env = Effects(c), {"APP_ENV": "development"}
-    fx.run(["alembic", "upgrade", "head"], env=env)
-    app = f"{c.config.project.package}.wsgi"
+    fx, env, app = Effects(c), {"APP_ENV": "development"}, f"{c.config.project.package}.wsgi"
+    fx.run(["flask", "--app", app, "db-upgrade"], env=env)
     fx.run(["flask", "--app", app, "run", "--debug", "--port", str(number)], env=env, pty=True)
 
 

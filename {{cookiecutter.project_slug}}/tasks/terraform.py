@@ -66,13 +66,11 @@ def bootstrap(c, env=None, auto_approve=False):
     print(f"GitHub's OIDC provider {'exists in' if exists else 'is new to'} account {env.account_id}.")
     tf = terraform(c, env, env.project.root / "terraform" / "bootstrap")
     tf.init()
-    tf.workspace(env.account_id or "")  # one local state per account
-    variables = {
-        "account_id": env.account_id or "",
-        "github_oidc_provider_exists": "true" if exists else "false",
-    }
+    tf.workspace(env.account_id or "")  # its state stays local, one workspace per account
     plan = str(env.project.root / ".cache" / f"bootstrap-{env.account_id}.tfplan")
-    if not tf.plan(plan, variables):
+    # <env>.tfvars names the account and the environments living in it (bootstrap/README.md).
+    adopt = {"github_oidc_provider_exists": "true" if exists else "false"}
+    if not tf.plan(plan, adopt, var_file=f"{env.name}.tfvars"):
         print(f"Account {env.account_id} is already bootstrapped: nothing to change.")
         return
     if not (auto_approve or env.fx.dry or ask("Apply this plan? Type 'yes':", "yes")):

@@ -42,6 +42,7 @@ def test_deploy_verifies_migrates_with_only_what_the_job_needs_then_rolls_out(cl
     assert job["spec"]["template"]["spec"]["containers"][0]["image"] == f"{REPO}@{DIGEST_A}"
     configmap = cluster.object(f"{NS}/configmaps", config)
     assert configmap["data"]["DATABASE_HOST"] == "db.internal"
+    assert configmap["data"]["DATABASE_USER"] == f"{SLUG.replace('-', '_')}_app"  # from the Terraform output
     proxy = [r["path"] for r in cluster.fake.requests if "/proxy/" in r["path"]]
     assert proxy == [f"{NS}/services/{SLUG}:http/proxy/readyz"]
     deployed = cluster.fake.objects[DEPLOYMENT]

@@ -18,7 +18,10 @@ def test_dev_upgrades_then_serves(mock_context, kwargs, last):
     context = mock_context()
     local.dev(context, **kwargs)
     package = context.config.project.package
-    assert commands(context) == ["alembic upgrade head", f"flask --app {package}.wsgi run --debug --port {last}"]
+    assert commands(context) == [
+        f"flask --app {package}.wsgi db-upgrade",
+        f"flask --app {package}.wsgi run --debug --port {last}",
+    ]
     assert context.run.call_args_list[1].kwargs["env"] == {"APP_ENV": "development"}
 
 

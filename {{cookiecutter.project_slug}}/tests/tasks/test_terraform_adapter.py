@@ -42,11 +42,11 @@ def test_init_argv_has_no_state_and_no_var_file(tf):
         ({"lock": False}, ["-lock=false", "-out=/p/.cache/staging.tfplan"]),
         ({"destroy": True}, ["-lock-timeout=5m", "-out=/p/.cache/staging.tfplan", "-destroy"]),
         (
-            {"variables": {"account_id": "123456789012", "github_oidc_provider_exists": "true"}},
+            {"variables": {"github_oidc_provider_exists": "true"}, "var_file": "production.tfvars"},
             [
                 "-lock-timeout=5m",
                 "-out=/p/.cache/staging.tfplan",
-                "-var=account_id=123456789012",
+                "-var-file=production.tfvars",
                 "-var=github_oidc_provider_exists=true",
             ],
         ),

@@ -156,7 +156,7 @@ def test_bootstrap_detects_the_github_provider(aws, project, existing, capsys):
     assert commands(ctx) == [
         f"{chdir} init -input=false -reconfigure",
         f"{chdir} workspace select -or-create {STAGING_ACCOUNT}",
-        f"{chdir} plan -input=false -detailed-exitcode -lock-timeout=5m -out={plan} -var=account_id={STAGING_ACCOUNT} "
+        f"{chdir} plan -input=false -detailed-exitcode -lock-timeout=5m -out={plan} -var-file=staging.tfvars "
         f"-var=github_oidc_provider_exists={'true' if existing else 'false'}",
         f"{chdir} apply -input=false -lock-timeout=5m {plan}",
     ]
