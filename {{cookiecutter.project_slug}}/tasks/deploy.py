@@ -35,11 +35,19 @@ PRUNED = {
 
 
 def images(env: Environment, image: str | None) -> list[dict] | None:
-    """The app image pinned by digest and verified — or, for a cluster-only environment, its overlay's own."""
+    """The app image pinned by digest, its signature verified.
+
+    A cluster-only environment (kind) has no registry or signing identity of its own: it runs
+    ``--image NAME@sha256:…`` unverified, or without it the image its overlay names.
+    """
     if not env.provisioned:
-        if image:
-            raise Exit(f"--image is for environments with Terraform; {env.name} deploys the image its overlay names.")
-        return None
+        if not image:
+            return None
+        if "@" not in image:
+            raise Exit(f"--image for {env.name} must name its repository: pass <repository>@sha256:<64 hex>.")
+        name, digest = parse_image("", image)
+        print(f"Not verifying {image}: {env.name} has no Terraform, so no registry or signer to check it against.")
+        return [{"name": "app", "newName": name, "digest": digest}]
     repository = env.project.repository_url
     if image:
         name, digest = parse_image(repository, image)

@@ -273,15 +273,24 @@ def test_a_cluster_only_environment_deploys_its_overlays_image_without_terraform
     applied = cluster.applied()
     job = applied.index(("Job", f"{SLUG}-migrate"))
     assert applied.index(("Deployment", "postgres")) < job  # the in-cluster database first, then migrations
-    assert cluster.deployed_image() == "app:e2e"
+    assert cluster.deployed_image() == f"kind-registry:5000/{SLUG}:e2e"
     assert cluster.cosign_calls == []  # nothing to verify: the image was built in the workflow
     assert "rollout of Deployment " + SLUG + "/postgres" in capsys.readouterr().out
 
 
-def test_a_cluster_only_environment_refuses_an_image(cluster):  # noqa: F811
+def test_a_cluster_only_environment_runs_a_given_digest_unverified(cluster, capsys):  # noqa: F811
+    image = f"kind-registry:5000/{SLUG}@{DIGEST_B}"
+    deploy.deploy(cluster.context(), env="e2e", image=image, kubeconfig=cluster.kubeconfig)
+    assert cluster.deployed_image() == image
+    assert cluster.cosign_calls == []
+    assert f"Not verifying {image}: e2e has no Terraform, so no registry or signer" in capsys.readouterr().out
+
+
+def test_a_cluster_only_environment_needs_the_images_repository(cluster):  # noqa: F811
     with pytest.raises(Exit) as error:
         deploy.deploy(cluster.context(), env="e2e", image=DIGEST_A, kubeconfig=cluster.kubeconfig)
-    assert error.value.message == "--image is for environments with Terraform; e2e deploys the image its overlay names."
+    assert error.value.message == "--image for e2e must name its repository: pass <repository>@sha256:<64 hex>."
+    assert cluster.fake.requests == []
 
 
 def test_a_cluster_only_environment_needs_a_kubeconfig(cluster):  # noqa: F811
