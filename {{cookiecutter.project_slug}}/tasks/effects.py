@@ -15,7 +15,6 @@ from __future__ import annotations
 import shlex
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -26,22 +25,12 @@ MARK = "» "
 DRY = "(dry run) "
 
 
-@dataclass(frozen=True)
-class Effect:
-    kind: str  # run | aws | kube | write | wait
-    what: str
-
-    def __str__(self) -> str:
-        return f"{self.kind}: {self.what}"
-
-
 class Effects:
-    """Performs (or, under --dry, only lists) the changes a task makes; ``log`` keeps them in order."""
+    """Performs (or, under --dry, only lists) the changes a task makes, printing each as it goes."""
 
     def __init__(self, c: Context) -> None:
         self.c = c
         self.dry = bool(c.config.run.dry)
-        self.log: list[Effect] = []
 
     def need(self, tool: str, how: str, for_reads: bool = False) -> None:
         """Stop with one sentence when ``tool`` is not on PATH (under --dry only if it reads with it)."""
@@ -49,10 +38,11 @@ class Effects:
             raise Exit(f"{tool} is not on PATH: {how}, then run `invoke doctor`.")
 
     def change(self, kind: str, what: str, perform: Callable[[], T], assume: T) -> T:
-        """Print the effect; perform it, or under --dry return ``assume`` instead."""
-        effect = Effect(kind, what)
-        self.log.append(effect)
-        print(f"{MARK}{DRY if self.dry else ''}{effect}", flush=True)
+        """Print ``» kind: what``; perform it, or under --dry return ``assume`` instead.
+
+        ``kind`` is one of run, aws, kube, write, wait.
+        """
+        print(f"{MARK}{DRY if self.dry else ''}{kind}: {what}", flush=True)
         return assume if self.dry else perform()
 
     def run(self, argv: list[str], assume_exit: int = 0, **options: object) -> int:
