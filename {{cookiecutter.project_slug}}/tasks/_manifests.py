@@ -66,18 +66,20 @@ def render(
     overlay: str,
     images: list[dict] | None = None,
     settings: dict[str, str] | None = None,
+    images_in: str | None = None,
 ) -> list[dict]:
     """Render ``k8s/<overlay>`` with ``kubectl kustomize`` in a scratch copy (the checkout is untouched).
 
-    ``images`` are kustomize ``images`` entries to set (e.g. the app pinned by digest); ``settings``
-    fill the overlay's ``config.env``.
+    ``images`` are kustomize ``images`` entries to set (e.g. the app pinned by digest) in the
+    kustomization that names them — the overlay's, or ``k8s/<images_in>``'s (a component's entry
+    would win over the overlay's); ``settings`` fill the overlay's ``config.env``.
     """
     with tempfile.TemporaryDirectory(prefix="render-") as scratch:
         tree = Path(shutil.copytree(k8s, Path(scratch) / "k8s"))
         folder = tree / overlay
-        kustomization = folder / "kustomization.yaml"
-        if not kustomization.exists():
+        if not (folder / "kustomization.yaml").exists():
             raise Exit(f"k8s/{overlay}/kustomization.yaml does not exist: every environment needs an overlay.")
+        kustomization = tree / (images_in or overlay) / "kustomization.yaml"
         if images:
             data = yaml.safe_load(kustomization.read_text())
             for entry in images:

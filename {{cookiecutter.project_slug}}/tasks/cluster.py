@@ -104,7 +104,8 @@ def setup_images(env: Environment) -> list[dict] | None:
 def setup(c, env=None, kubeconfig=None):
     """Apply k8s/cluster (namespace, Cluster Autoscaler and its RBAC) as a cluster administrator; idempotent."""
     env = resolve(c, env, kubeconfig)
-    docs = render(env.fx, env.project.root / "k8s", f"cluster/overlays/{env.name}", setup_images(env))
+    overlay, component = f"cluster/overlays/{env.name}", "cluster/components/cluster-autoscaler"
+    docs = render(env.fx, env.project.root / "k8s", overlay, setup_images(env), images_in=component)
     for obj in apply_order(docs):
         env.kube.apply(obj, manager=SETUP_MANAGER)
     t = env.project.timing

@@ -106,9 +106,9 @@ def test_port_forward_argv():
     ]
 
 
-def eks_cluster(aws, name):
+def eks_cluster(aws, name, version="1.34"):
     role = aws.client("iam").create_role(RoleName="eks", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-    aws.client("eks").create_cluster(name=name, roleArn=role, resourcesVpcConfig={"subnetIds": []}, version="1.34")
+    aws.client("eks").create_cluster(name=name, roleArn=role, resourcesVpcConfig={"subnetIds": []}, version=version)
     return aws.client("eks").describe_cluster(name=name)["cluster"]
 
 
@@ -176,7 +176,11 @@ def test_a_failed_ssm_session_names_what_it_needs(aws, project):
 
 
 def test_setup_applies_the_namespace_and_the_autoscaler_for_the_running_version(cluster, aws, capsys):  # noqa: F811
-    eks_cluster(aws, f"{SLUG}-staging")
+    answered = yaml.safe_load((ROOT / "k8s" / "cluster" / "base" / "namespace.yaml").read_text())["metadata"]["labels"][
+        "pod-security.kubernetes.io/enforce-version"
+    ].removeprefix("v")
+    running = next(version for version in AUTOSCALER_RELEASES if version != answered)  # e.g. after an upgrade
+    eks_cluster(aws, f"{SLUG}-staging", running)
     del cluster.fake.objects[f"/api/v1/namespaces/{SLUG}"]
     cluster.fake.objects["/api/v1/namespaces/kube-system"] = {"kind": "Namespace", "metadata": {"name": "kube-system"}}
     cluster_tasks.setup(cluster.context(), env="staging", kubeconfig=cluster.kubeconfig)
@@ -191,7 +195,7 @@ def test_setup_applies_the_namespace_and_the_autoscaler_for_the_running_version(
     assert managers == {"invoke-cluster-setup"}
     autoscaler = cluster.fake.objects["/apis/apps/v1/namespaces/kube-system/deployments/cluster-autoscaler"]
     container = autoscaler["spec"]["template"]["spec"]["containers"][0]
-    assert container["image"] == "registry.k8s.io/autoscaling/cluster-autoscaler:v1.34.4"
+    assert container["image"] == f"registry.k8s.io/autoscaling/cluster-autoscaler:{AUTOSCALER_RELEASES[running]}"
     assert (
         f"--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/{SLUG}-staging"
         in container["command"]
