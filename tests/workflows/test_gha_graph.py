@@ -150,11 +150,17 @@ def test_ci_runs_the_nox_sessions_and_the_update_check(bake):
     assert set(ci["on"]) == {"pull_request", "workflow_call"}, "main runs CI inside deploy.yml"
     assert ci["concurrency"] == {"group": "ci-${{ github.ref }}", "cancel-in-progress": True}
     sessions = set(ci["jobs"]["checks"]["strategy"]["matrix"]["session"]) | {"tests"}
-    assert sessions == {"tests", "lint", "typing", "iac"}
+    assert sessions == {"tests", "lint", "typing", "iac", "docs"}
     for job_id, job in ci["jobs"].items():
         for step in job.get("steps", []):
-            if "run" in step and job_id not in ("ci-status", "template"):
+            if (
+                "run" in step
+                and job_id not in ("ci-status", "template")
+                and step.get("if") != "matrix.session == 'docs'"
+            ):
                 assert step["run"].startswith("nox --session "), f"ci.yml {job_id}: {step['run']!r}"
+    (graphviz,) = [s for s in ci["jobs"]["checks"]["steps"] if s.get("if") == "matrix.session == 'docs'"]
+    assert graphviz["run"].endswith("apt-get install --yes --quiet --no-install-recommends graphviz")
     assert ci["env"]["PYTHON_VERSION"] == answer(bake, "python_version")
 
 
@@ -186,8 +192,12 @@ def test_composite_setup_action(bake):
     action = load_yaml(bake.github / "actions" / "setup" / "action.yml")
     assert action["runs"]["using"] == "composite"
     assert action["inputs"]["python-version"]["default"] == answer(bake, "python_version")
-    pins = (bake.github / "actions" / "setup" / "cruft-requirements.txt").read_text()
-    assert re.search(r"^cruft==\d+\.\d+\.\d+$", pins, re.MULTILINE)
+    folder = bake.github / "actions" / "setup"
+    for requirements, tools in (("requirements.txt", ["nox", "uv"]), ("cruft-requirements.txt", ["cruft"])):
+        pinned = re.findall(r"^([a-z]+)==\d+(?:\.\d+)+$", (folder / requirements).read_text(), re.MULTILINE)
+        assert pinned == tools, requirements
+    (ops,) = [s for s in action["runs"]["steps"] if s.get("if") == "inputs.install == 'ops'"]
+    assert ops["run"].splitlines()[0] == 'uv sync --locked --extra ops --python "$(command -v python)"', "from uv.lock"
 
 
 def test_dependabot_watches_every_pinned_ecosystem_and_terraform_root(bake):
