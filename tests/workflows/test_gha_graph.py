@@ -197,7 +197,7 @@ def test_composite_setup_action(bake):
         pinned = re.findall(r"^([a-z]+)==\d+(?:\.\d+)+$", (folder / requirements).read_text(), re.MULTILINE)
         assert pinned == tools, requirements
     (ops,) = [s for s in action["runs"]["steps"] if s.get("if") == "inputs.install == 'ops'"]
-    assert ops["run"].splitlines()[0] == 'uv sync --locked --extra ops --python "$(command -v python)"', "from uv.lock"
+    assert ops["run"] == 'UV_PROJECT_ENVIRONMENT="$pythonLocation" uv sync --locked --inexact --extra ops', "uv.lock"
 
 
 def test_dependabot_watches_every_pinned_ecosystem_and_terraform_root(bake):
