@@ -119,10 +119,11 @@ def check_derived_names(slug: str, account: str) -> str | None:
 
 
 def check_package(package: str) -> str | None:
-    if not PACKAGE.match(package) or keyword.iskeyword(package) or len(package) > 63:
+    # 59 = PostgreSQL's 63-character identifier limit less "_app", the suffix of the app's database role.
+    if not PACKAGE.match(package) or keyword.iskeyword(package) or len(package) > 59:
         return (
             f"package_name {package!r} is not allowed: use a lowercase Python identifier of at most "
-            "63 characters (letters, digits, underscores; starting with a letter; not a keyword)."
+            "59 characters (letters, digits, underscores; starting with a letter; not a keyword)."
         )
     return None
 

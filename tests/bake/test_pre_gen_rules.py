@@ -35,7 +35,7 @@ def test_every_question_has_a_rule():
             ["abc", "my-api-2", "a" * 40],
             ["ab", "Abc", "a--b", "-ab", "ab-", "1ab", "a_b", "a" * 41],
         ),
-        (pre_gen.check_package, ["pkg", "my_api_2"], ["Pkg", "class", "9lives", "a-b", "a" * 64]),
+        (pre_gen.check_package, ["pkg", "my_api_2", "a" * 59], ["Pkg", "class", "9lives", "a-b", "a" * 60]),
         (pre_gen.check_email, ["a@b.co", "first.last+x@sub.example.org"], ["a", "a@b", "a@@b.com", "a b@c.com"]),
         (
             pre_gen.check_github_repository,
