@@ -5,6 +5,7 @@ rendered files by parsing them: HCL with python-hcl2, YAML and the kustomize ren
 from __future__ import annotations
 
 import ast
+import hashlib
 import re
 import subprocess
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ import pytest
 import yaml
 from bakery import OPTIONS, every_combo, render, tool
 
+RENDERS: dict[tuple[str, str], list[dict]] = {}  # (k8s tree digest, overlay) -> objects
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 HCL = hcl2.SerializationOptions(strip_string_quotes=True, explicit_blocks=True, with_comments=False)
 # The matrix keeps the default node type; one bake answers a Graviton type, so the architecture
 # relation meets an arm64 case too.
@@ -24,9 +27,14 @@ ENVIRONMENTS = ("staging", "production")
 VAR = re.compile(r"^\$\{var\.(\w+)\}$")
 
 
-@cache
 def hcl(path: Path) -> dict:
-    return hcl2.loads(path.read_text(), serialization_options=HCL)
+    return parse_hcl(path.read_text())
+
+
+@cache
+def parse_hcl(text: str) -> dict:
+    """Parsed once per distinct text: most files are the same in every bake, and python-hcl2 is slow."""
+    return hcl2.loads(text, serialization_options=HCL)
 
 
 def blocks(directory: Path, kind: str) -> dict[str, dict]:
@@ -92,12 +100,20 @@ class Environment:
         return resolve_input(self.root, module_dir, name, self.tfvars)
 
 
-@cache
 def kustomize(directory: Path) -> list[dict]:
-    result = subprocess.run([tool("kubectl"), "kustomize", str(directory)], capture_output=True, text=True, check=False)
-    if result.returncode:
-        pytest.fail(f"kubectl kustomize {directory} failed:\n{result.stderr}")
-    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+    """The rendered objects; bakes whose k8s/ trees are the same share one render."""
+    k8s = next(parent for parent in directory.parents if parent.name == "k8s")
+    digest = hashlib.sha256()
+    for path in sorted(p for p in k8s.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(k8s)).encode() + b"\0" + path.read_bytes() + b"\0")
+    key = (digest.hexdigest(), str(directory.relative_to(k8s)))
+    if key not in RENDERS:
+        argv = [tool("kubectl"), "kustomize", str(directory)]
+        result = subprocess.run(argv, capture_output=True, text=True, check=False)
+        if result.returncode:
+            pytest.fail(f"kubectl kustomize {directory} failed:\n{result.stderr}")
+        RENDERS[key] = [doc for doc in yaml.load_all(result.stdout, Loader=SAFE_LOADER) if doc]
+    return RENDERS[key]
 
 
 def resolve_input(directory: Path, target: str, name: str, values: dict, depth: int = 0) -> list[object]:
