@@ -148,8 +148,10 @@ def evaluate(value: object, values: dict, variables: dict) -> object:
 
 
 def app_file(project: Path, name: str) -> Path:
-    (path,) = project.glob(f"src/*/{name}")
-    return path
+    found = list(project.glob(f"src/*/{name}"))
+    if len(found) != 1:
+        pytest.fail(f"the app has no src/<package>/{name}, where tests/crosslayer reads its settings")
+    return found[0]
 
 
 def settings_defaults(project: Path, class_name: str) -> dict[str, object]:
@@ -181,13 +183,15 @@ def setting(project: Path, class_name: str, name: str, config: dict[str, str]) -
     return int(defaults[name])  # type: ignore[call-overload]
 
 
-def gunicorn_setting(project: Path, name: str) -> str:
-    """The ServerSettings field a gunicorn.conf.py setting comes from (``keepalive = server.gunicorn_keepalive``)."""
+def gunicorn_setting(project: Path, name: str, config: dict[str, str]) -> int:
+    """A gunicorn.conf.py setting: a literal, or a ServerSettings field (``keepalive = server.gunicorn_keepalive``)."""
     tree = ast.parse((project / "gunicorn.conf.py").read_text())
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == name for t in node.targets):
+            if isinstance(node.value, ast.Constant) and isinstance(node.value.value, int):
+                return node.value.value
             if isinstance(node.value, ast.Attribute):
-                return node.value.attr.upper()
+                return setting(project, "ServerSettings", node.value.attr.upper(), config)
             pytest.fail(f"gunicorn.conf.py sets {name} = {ast.unparse(node.value)}: teach tests/crosslayer this form")
     pytest.fail(f"gunicorn.conf.py sets no {name}")
 

@@ -54,8 +54,7 @@ def test_the_load_balancer_closes_idle_connections_before_gunicorn_does(environm
     """An ALB reuses a connection gunicorn is closing, and answers 502, unless gunicorn waits longer."""
     (alb,) = resources(environment.project / "terraform" / "modules" / "load_balancer", "aws_lb").values()
     idle_timeout = int(alb.get("idle_timeout", ALB_DEFAULT_IDLE_TIMEOUT))
-    name = gunicorn_setting(environment.project, "keepalive")
-    keepalive = setting(environment.project, "ServerSettings", name, environment.config)
+    keepalive = gunicorn_setting(environment.project, "keepalive", environment.config)
     assert keepalive > idle_timeout, (
         f"gunicorn keepalive {keepalive}s must outlast the load balancer's idle timeout {idle_timeout}s"
     )
