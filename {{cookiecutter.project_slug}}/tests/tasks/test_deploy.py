@@ -236,6 +236,19 @@ def test_rollback_to_an_explicit_revision_is_watched(cluster, capsys):  # noqa: 
     assert cluster.deployed_image() == f"{REPO}@{DIGEST_B}"
 
 
+def test_rollback_survives_a_429_burst_and_a_slow_rollout(cluster, capsys):  # noqa: F811
+    run_deploy(cluster)
+    run_deploy(cluster, DIGEST_B)
+    cluster.fake.burst(429, 3, retry_after="0")
+    cluster.fake.rollout_polls = 3
+    deploy.rollback(cluster.context(), env="staging", revision="1", kubeconfig=cluster.kubeconfig)
+    assert cluster.deployed_image() == f"{REPO}@{DIGEST_A}"
+    printed = capsys.readouterr().out
+    assert printed.count("Kubernetes API: HTTP 429") == 3
+    assert "  rollout: 1/2 updated, 0 available, 2 old remaining" in printed
+    assert printed.rstrip().endswith(f"Rolled {SLUG} in staging back to revision 1; it is healthy.")
+
+
 def test_a_failing_rollback_is_reported(cluster):  # noqa: F811
     run_deploy(cluster)
     run_deploy(cluster, DIGEST_B)
