@@ -1,4 +1,4 @@
-"""deploy and rollback against the fake API: the project's real overlays, faults injected."""
+"""deploy against the fake API: the project's real overlays, faults injected, failures rolled back."""
 
 import json
 
