@@ -14,7 +14,16 @@ import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.error_on_missing_interpreters = True
-nox.options.sessions = ["lint", "bake", "terraform", "kubernetes", "workflows", "generated", "reliability"]
+nox.options.sessions = [
+    "lint",
+    "bake",
+    "terraform",
+    "kubernetes",
+    "crosslayer",
+    "workflows",
+    "generated",
+    "reliability",
+]
 
 PYTHON = "3.11"
 HERE = Path(__file__).parent
@@ -81,6 +90,12 @@ def terraform(session: nox.Session) -> None:
 def kubernetes(session: nox.Session) -> None:
     """Kubernetes: kustomize render, kubernetes-validate, checkov, invariants."""
     run_layer(session, "kubernetes", checkov=True)
+
+
+@nox.session(python=PYTHON)
+def crosslayer(session: nox.Session) -> None:
+    """Relations between layers on every bake: timeouts, capacity, connections, body sizes, architecture."""
+    run_layer(session, "crosslayer")
 
 
 @nox.session(python=PYTHON)

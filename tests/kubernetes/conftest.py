@@ -2,7 +2,9 @@
 helpers can be imported in one pytest run); this file only registers them."""
 
 from k8s_support import (  # noqa: F401
+    any_rendered,
     bakes,
+    cluster_rendered,
     combo,
     oracle_runs,
     pytest_terminal_summary,

@@ -1,4 +1,5 @@
-"""Render every overlay of every bake once per session, the staging and production ones the way `invoke deploy` does.
+"""Render every overlay of every bake once per session, the staging and production ones the way `invoke deploy` does,
+and the cluster overlays (k8s/cluster, what `invoke cluster.setup` applies) as committed.
 
 An overlay only depends on a few answers, so bakes whose overlay reads the same files share one
 render. Each overlay renders as committed; staging and production are then rendered as deployed,
@@ -23,14 +24,26 @@ import pytest
 import yaml
 from bakery import OPTIONS, every_combo, render, tool
 
-# Overlays deployed to AWS by `invoke deploy`, and the kind cluster of the end-to-end workflow.
+# Overlays deployed to AWS by `invoke deploy`, and the kind cluster of the end-to-end workflow; then
+# the cluster overlays `invoke cluster.setup` applies (named cluster-<env>).
 DEPLOYED = ("staging", "production")
 OVERLAYS = (*DEPLOYED, "e2e")
+CLUSTER_OVERLAYS = tuple(f"cluster-{env}" for env in OVERLAYS)
+
+
+def overlay_folder(env: str) -> str:
+    """Where an overlay lives under k8s/."""
+    if env.startswith("cluster-"):
+        return f"cluster/overlays/{env.removeprefix('cluster-')}"
+    return f"overlays/{env}"
+
+
 # Stands for the digest the deploy workflow's build job outputs.
 DIGEST = "sha256:" + "5e" * 32
 TERRAFORM_OUTPUTS = {
     "DATABASE_HOST": "db.internal.example",
     "DATABASE_SECRET_ID": "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0-AbCdEf",
+    "DATABASE_USER": "app_from_terraform",
 }
 
 
@@ -113,7 +126,7 @@ def overlay_digest(k8s: Path, env: str) -> str:
     components or bases, followed transitively. Bakes whose overlays have the same inputs render the
     same manifests, so each distinct overlay is rendered once (unreferenced folders, e.g. the other
     overlays, do not count)."""
-    folders, queue = set(), [k8s / "overlays" / env]
+    folders, queue = set(), [k8s / overlay_folder(env)]
     while queue:
         folder = queue.pop().resolve()
         if folder in folders:
@@ -143,12 +156,12 @@ def prepare_deploy(k8s: Path, env: str) -> Path:
     config = overlay / "config.env"
     lines = config.read_text().splitlines()
     keys = [line.split("=", 1)[0] for line in lines if "=" in line and not line.startswith("#")]
-    missing = set(TERRAFORM_OUTPUTS) - set(keys)
-    assert not missing, f"overlays/{env}/config.env lacks {sorted(missing)}, which invoke deploy fills"
+    # Like tasks/_manifests.fill_env_file: set the keys the file has, append the ones it lacks.
     filled = [
         f"{key}={TERRAFORM_OUTPUTS[key]}" if (key := line.split("=", 1)[0]) in TERRAFORM_OUTPUTS else line
         for line in lines
     ]
+    filled += [f"{key}={value}" for key, value in TERRAFORM_OUTPUTS.items() if key not in keys]
     config.write_text("\n".join(filled) + "\n")
     return overlay
 
@@ -187,14 +200,14 @@ def renders(bakes, tmp_path_factory) -> dict[tuple[str, str], Overlay]:
     first: dict[str, tuple[str, str, Path]] = {}  # overlay digest -> (combo, env, project)
     digest_of = {}
     for name, (_, project) in bakes.items():
-        for env in OVERLAYS:
+        for env in (*OVERLAYS, *CLUSTER_OVERLAYS):
             digest = overlay_digest(project / "k8s", env)
             first.setdefault(digest, (name, env, project))
             digest_of[(name, env)] = digest
 
     def one(job: tuple[str, str, Path]) -> str:
         name, env, project = job
-        committed = kustomize(project / "k8s" / "overlays" / env)
+        committed = kustomize(project / "k8s" / overlay_folder(env))
         if env not in DEPLOYED:
             return committed
         workdir = work / readable(name) / env
@@ -290,5 +303,17 @@ def combo(request) -> str:
 
 @pytest.fixture(params=OVERLAYS)
 def rendered(request, combo, renders) -> Overlay:
-    """An overlay of bake `combo`, rendered as deployed."""
+    """An app overlay of bake `combo`, rendered as deployed."""
+    return renders[(combo, request.param)]
+
+
+@pytest.fixture(params=CLUSTER_OVERLAYS)
+def cluster_rendered(request, combo, renders) -> Overlay:
+    """A cluster overlay of bake `combo` (what `invoke cluster.setup` applies)."""
+    return renders[(combo, request.param)]
+
+
+@pytest.fixture(params=(*OVERLAYS, *CLUSTER_OVERLAYS))
+def any_rendered(request, combo, renders) -> Overlay:
+    """Any overlay of bake `combo`, for the oracles that check every manifest."""
     return renders[(combo, request.param)]

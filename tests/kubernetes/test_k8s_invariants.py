@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from bakery import OPTIONS
 from k8s_support import DEPLOYED, DIGEST, TERRAFORM_OUTPUTS
 
 POD_TEMPLATE_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "ReplicaSet"}
@@ -77,16 +78,40 @@ def dockerfile_user(project: Path) -> tuple[int, int | None]:
     return int(uid), int(gid) if gid else None
 
 
-def test_namespace_enforces_restricted_at_the_cluster_version(rendered):
-    labels = rendered.one("Namespace")["metadata"]["labels"]
+def test_the_cluster_setup_makes_the_namespace_restricted_at_the_cluster_version(cluster_rendered):
+    namespace = cluster_rendered.one("Namespace")
+    assert namespace["metadata"]["name"] == cluster_rendered.slug
+    labels = namespace["metadata"]["labels"]
     assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
-    assert labels["pod-security.kubernetes.io/enforce-version"] == f"v{rendered.kubernetes_version}"
+    assert labels["pod-security.kubernetes.io/enforce-version"] == f"v{cluster_rendered.kubernetes_version}"
 
 
-def test_everything_namespaced_lives_in_the_service_namespace(rendered):
+def test_the_app_overlays_hold_no_cluster_scoped_object(rendered):
+    """The deploy role's access is scoped to the namespace: everything it applies must live there."""
     for doc in rendered.docs:
-        if doc["kind"] != "Namespace":
-            assert doc["metadata"].get("namespace") == rendered.slug, f"{doc['kind']}/{doc['metadata']['name']}"
+        assert doc["metadata"].get("namespace") == rendered.slug, f"{doc['kind']}/{doc['metadata']['name']}"
+
+
+def test_the_autoscaler_runs_the_release_of_the_answered_minor_for_its_own_cluster(cluster_rendered):
+    deployments = cluster_rendered.of_kind("Deployment")
+    if cluster_rendered.env == "cluster-e2e":
+        assert deployments == [], "kind has no node group for an autoscaler to scale"
+        return
+    (autoscaler,) = deployments
+    assert autoscaler["metadata"]["namespace"] == "kube-system"
+    spec = autoscaler["spec"]["template"]["spec"]
+    assert spec["serviceAccountName"] == "cluster-autoscaler"  # the Pod Identity association's
+    (container,) = spec["containers"]
+    image, _, tag = container["image"].rpartition(":")
+    assert image == "registry.k8s.io/autoscaling/cluster-autoscaler"
+    version = cluster_rendered.kubernetes_version
+    assert tag.startswith(f"v{version}."), f"{tag} is not a Cluster Autoscaler release for Kubernetes {version}"
+    env = cluster_rendered.env.removeprefix("cluster-")
+    tags = f"k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/{cluster_rendered.slug}-{env}"
+    assert f"--node-group-auto-discovery=asg:tag={tags}" in container["command"]
+    assert "--cloud-provider=aws" in container["command"]
+    bound = {b["subjects"][0]["name"] for b in cluster_rendered.of_kind("ClusterRoleBinding")}
+    assert bound == {"cluster-autoscaler"}
 
 
 def test_pod_templates_meet_the_restricted_profile(rendered):
@@ -135,7 +160,7 @@ def test_images_are_the_deployed_digest_or_the_e2e_build(rendered):
     )
     expected = f"{account}.dkr.ecr.{region}.amazonaws.com/{rendered.slug}@{DIGEST}"
     if rendered.env not in DEPLOYED:
-        expected = "app:e2e"
+        expected = f"kind-registry:5000/{rendered.slug}:e2e"
     for name, template in app_templates(rendered):
         for container in containers(template["spec"]):
             assert container["image"] == expected, name
@@ -271,9 +296,47 @@ def test_network_policies_deny_by_default_and_allow_the_needed_paths(rendered):
     assert {("UDP", 53), ("TCP", 53), ("TCP", 5432), ("TCP", 443)} <= egress_ports
 
 
+def vpc_cidr(rendered) -> str:
+    key = f"{rendered.env}_vpc_cidr"
+    return rendered.answers.get(key, OPTIONS[key])
+
+
+def ip_blocks(policy: dict, direction: str) -> set[str]:
+    peers = "from" if direction == "ingress" else "to"
+    return {peer["ipBlock"]["cidr"] for rule in policy["spec"][direction] for peer in rule[peers] if "ipBlock" in peer}
+
+
+@pytest.mark.parametrize("env", DEPLOYED)  # e2e runs in kind, whose networks its own patch names
+def test_deployed_network_policies_admit_their_environments_vpc_only(combo, renders, env):
+    rendered = renders[(combo, env)]
+    assert ip_blocks(rendered.one("NetworkPolicy", "allow-web-ingress"), "ingress") == {vpc_cidr(rendered)}
+    assert ip_blocks(rendered.one("NetworkPolicy", "allow-postgresql-egress"), "egress") == {vpc_cidr(rendered)}
+    texts = [str(policy["spec"]) for policy in rendered.of_kind("NetworkPolicy")]
+    assert not any("192.0.2.0/24" in text for text in texts), "the base's placeholder CIDR was not replaced"
+
+
+def test_the_app_may_reach_the_cloudwatch_agent(rendered):
+    policy = rendered.one("NetworkPolicy", "allow-cloudwatch-agent-egress")
+    assert selects(policy, web(rendered)["spec"]["template"]["metadata"]["labels"])
+    assert selects(policy, rendered.one("Job")["spec"]["template"]["metadata"]["labels"])
+    (rule,) = policy["spec"]["egress"]
+    assert rule["to"] == [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "amazon-cloudwatch"}}}]
+    admitted = {
+        (port["protocol"], number)
+        for port in rule["ports"]
+        for number in range(port["port"], port.get("endPort", port["port"]) + 1)
+    }
+    assert {("TCP", 25888), ("UDP", 25888), ("TCP", 4315), ("TCP", 4316), ("TCP", 4317), ("TCP", 4318)} <= admitted
+    # whatever agent endpoints the app is configured with must be among them
+    for key, value in rendered.one("ConfigMap")["data"].items():
+        if ".amazon-cloudwatch" in value:
+            scheme, _, rest = value.partition("://")
+            protocol = "UDP" if scheme == "udp" else "TCP"
+            assert (protocol, int(rest.split(":")[1].split("/")[0])) in admitted, f"{key}={value} is not admitted"
+
+
 def test_names_follow_the_contract(rendered):
     slug = rendered.slug
-    assert rendered.one("Namespace")["metadata"]["name"] == slug
     for kind in ("ServiceAccount", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Deployment"):
         assert rendered.one(kind, slug), kind
     assert rendered.one("Job")["metadata"]["name"] == f"{slug}-migrate"
@@ -302,10 +365,11 @@ def test_configuration_names_the_environment_and_the_terraform_outputs(rendered)
             assert refs == [configmap["metadata"]["name"]]
 
 
-def test_migration_job_runs_alembic_once(rendered):
+def test_migration_job_runs_the_apps_migration_command_once(rendered):
     job = rendered.one("Job")
     (container,) = job["spec"]["template"]["spec"]["containers"]
-    assert container["command"] == ["alembic", "upgrade", "head"]
+    package = rendered.slug.replace("-", "_")
+    assert container["command"] == ["flask", "--app", f"{package}.wsgi", "db-upgrade"]
     assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
     assert job["metadata"]["labels"]["app.kubernetes.io/component"] == "migration"
 

@@ -8,39 +8,58 @@ from pathlib import Path
 
 from invoke import Collection
 
-from . import assets, db, docker, doctor, k8s, local, terraform
+from . import assets, cluster, db, deploy, docker, doctor, local, observe, terraform
 
 ns = Collection()
 for module_task in (
     doctor.doctor,
     terraform.bootstrap,
     terraform.provision,
+    terraform.drift,
     terraform.destroy,
+    cluster.tunnel,
     docker.build,
     docker.push,
-    k8s.deploy,
-    k8s.rollback,
-    k8s.status,
-    k8s.logs,
+    deploy.deploy,
+    deploy.rollback,
+    observe.status,
+    observe.logs,
 ):
     ns.add_task(module_task)
+ns.add_collection(Collection("cluster", cluster.setup))
 ns.add_collection(Collection("assets", assets.publish))
 ns.add_collection(Collection("db", db.migrate, db.url))
 ns.add_collection(Collection("local", local.dev, local.test))
 
 ns.configure(
     {
-        "run": {"echo": True},
         "project": {
             "root": str(Path(__file__).resolve().parent.parent),
             "slug": "{{ cookiecutter.project_slug }}",
             "package": "{{ cookiecutter.package_name }}",
             "region": "{{ cookiecutter.aws_region }}",
-            "account_id": "{{ cookiecutter.aws_account_id }}",
+            # The staging account also holds the image registry every environment pulls from.
+            "registry_account_id": "{{ cookiecutter.aws_account_id }}",
+            "github_repository": "{{ cookiecutter.github_repository }}",
             "node_instance_type": "{{ cookiecutter.node_instance_type }}",
-            "protected_environments": ["production"],
+        },
+        "environments": {
+            "staging": {"account_id": "{{ cookiecutter.aws_account_id }}"},
+            "production": {"account_id": "{{ cookiecutter.production_aws_account_id }}"},
         },
         "docker": {"build_args": {"PYTHON_VERSION": "{{ cookiecutter.python_version }}"}},
-        "deploy": {"job_timeout": 600, "rollout_timeout": 600, "delete_timeout": 300, "poll_interval": 3},
+        "terraform": {"lock_timeout": "5m"},
+        # Seconds: waits for the migration Job, a rollout, a deletion; how often to look and to report;
+        # how long the smoke test may keep failing; how long one API request is retried, first pause.
+        "deploy": {
+            "job": 600,
+            "rollout": 600,
+            "delete": 300,
+            "poll": 3,
+            "progress_every": 10,
+            "smoke_window": 60,
+            "retry_budget": 60,
+            "retry_first": 0.5,
+        },
     }
 )

@@ -10,6 +10,7 @@ import base64
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import TYPE_CHECKING
 
 from invoke import Exit
@@ -21,10 +22,21 @@ EKS_TOKEN_PREFIX = "k8s-aws-v1."  # noqa: S105  (a token format prefix, not a se
 EKS_CLUSTER_HEADER = "x-k8s-aws-id"
 
 
-def session(region: str) -> boto3.session.Session:
-    import boto3
+@cache
+def _loader():
+    import botocore.loaders
 
-    return boto3.session.Session(region_name=region)
+    return botocore.loaders.create_loader()
+
+
+def session(region: str) -> boto3.session.Session:
+    """A fresh session (credentials and settings read now) sharing one loader of AWS's API models."""
+    import boto3
+    import botocore.session
+
+    core = botocore.session.get_session()
+    core.register_component("data_loader", _loader())
+    return boto3.session.Session(botocore_session=core, region_name=region)
 
 
 @contextmanager
@@ -92,10 +104,16 @@ def kubeconfig(cluster: dict, token: str) -> dict:
     }
 
 
+def describe_cluster(sess: boto3.session.Session, cluster_name: str) -> dict:
+    """EKS DescribeCluster's ``cluster``: name, endpoint, certificate authority, version."""
+    with aws_errors(f"describing EKS cluster {cluster_name}"):
+        return sess.client("eks").describe_cluster(name=cluster_name)["cluster"]
+
+
 def cluster_kubeconfig(sess: boto3.session.Session, cluster_name: str) -> dict:
     """DescribeCluster → kubeconfig with a fresh token."""
-    with aws_errors(f"describing EKS cluster {cluster_name}"):
-        cluster = sess.client("eks").describe_cluster(name=cluster_name)["cluster"]
+    cluster = describe_cluster(sess, cluster_name)
+    with aws_errors("signing an EKS token"):
         return kubeconfig(cluster, eks_token(sess, cluster_name))
 
 

@@ -1,8 +1,10 @@
-"""The Kubernetes API through the official Python client, and the pure decisions about it.
+"""The Kubernetes API through the official Python client: a few verbs, retried through blips.
 
-Objects are applied by path with server-side apply, so any kind in ``KINDS`` works without API
-discovery. Deployments are rolled back the way ``kubectl rollout undo`` does it (a ReplicaSet's pod
-template put back), to the last revision that passed deploy's smoke test.
+Every request is retried with exponential backoff while the API server answers 429 (honouring its
+Retry-After) or a 5xx, or cannot be reached, until a time budget is spent; each retry prints one
+line, so a CI log shows why a step took longer. Reads (GET) go straight to the server, also under
+--dry; every change goes through ``Effects``. Objects are applied by path with server-side apply,
+so any kind in ``KINDS`` works without API discovery.
 """
 
 from __future__ import annotations
@@ -10,16 +12,17 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
 from invoke import Exit
 
-FIELD_MANAGER = "invoke-deploy"
-REVISION = "deployment.kubernetes.io/revision"
-TEMPLATE_HASH = "pod-template-hash"
-# On the Deployment: the pod-template hash of the last revision that passed deploy's smoke test.
-VERIFIED = "deploy.invoke/verified-pod-template-hash"
+from .effects import Effects
 
-# kind -> (plural, namespaced). Kinds the manifests use; add one here if the overlay grows.
+FIELD_MANAGER = "invoke-deploy"
+RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+# kind -> (plural, namespaced). Kinds the manifests use; add one here if the manifests grow.
 KINDS = {
     "Namespace": ("namespaces", False),
     "ServiceAccount": ("serviceaccounts", True),
@@ -35,6 +38,8 @@ KINDS = {
     "NetworkPolicy": ("networkpolicies", True),
     "Role": ("roles", True),
     "RoleBinding": ("rolebindings", True),
+    "ClusterRole": ("clusterroles", False),
+    "ClusterRoleBinding": ("clusterrolebindings", False),
     "ResourceQuota": ("resourcequotas", True),
     "LimitRange": ("limitranges", True),
 }
@@ -70,98 +75,50 @@ def object_path(obj: dict) -> str:
 
 
 def describe(obj: dict) -> str:
-    return f"{obj['kind']}/{obj['metadata']['name']}"
+    """``Kind namespace/name`` (or ``Kind name`` for cluster-scoped objects)."""
+    meta = obj["metadata"]
+    return f"{obj['kind']} {meta['namespace'] + '/' if meta.get('namespace') else ''}{meta['name']}"
 
 
-def job_state(job: dict) -> str:
-    """``succeeded``, ``failed`` or ``running`` from a Job's status."""
-    status = job.get("status") or {}
-    for condition in status.get("conditions") or []:
-        if condition.get("status") == "True" and condition.get("type") in ("Complete", "SuccessCriteriaMet"):
-            return "succeeded"
-        if condition.get("status") == "True" and condition.get("type") in ("Failed", "FailureTarget"):
-            return "failed"
-    if status.get("succeeded"):
-        return "succeeded"
-    return "running"
+@dataclass(frozen=True)
+class Retry:
+    """How long to keep retrying one request (seconds), the first pause and the longest one."""
 
+    budget: float = 60.0
+    first: float = 0.5
+    longest: float = 8.0
 
-def rollout_state(deployment: dict) -> tuple[str, str]:
-    """(``done`` | ``failed`` | ``progressing``, a progress line) — the rules of ``kubectl rollout status``."""
-    spec, status = deployment.get("spec") or {}, deployment.get("status") or {}
-    wanted = spec.get("replicas", 1)
-    updated = status.get("updatedReplicas", 0)
-    available = status.get("availableReplicas", 0)
-    total = status.get("replicas", 0)
-    line = f"{updated}/{wanted} updated, {available} available, {total - updated} old remaining"
-    if deployment["metadata"].get("generation", 0) > status.get("observedGeneration", 0):
-        return "progressing", "waiting for the controller to see the new spec"
-    for condition in status.get("conditions") or []:
-        if condition.get("type") == "Progressing" and condition.get("reason") == "ProgressDeadlineExceeded":
-            return "failed", f"progress deadline exceeded ({line})"
-    if updated >= wanted and total <= updated and available >= updated:
-        return "done", line
-    return "progressing", line
-
-
-def revision_of(obj: dict) -> int:
-    value = ((obj.get("metadata") or {}).get("annotations") or {}).get(REVISION, "0")
-    return int(value) if value.isdigit() else 0
-
-
-def template_hash(replicaset: dict) -> str | None:
-    return ((replicaset["metadata"].get("labels")) or {}).get(TEMPLATE_HASH)
-
-
-def owned(replicasets: list[dict], deployment: dict) -> list[dict]:
-    """The deployment's ReplicaSets, newest revision first."""
-    uid = deployment["metadata"]["uid"]
-    mine = [rs for rs in replicasets if uid in [ref.get("uid") for ref in rs["metadata"].get("ownerReferences") or []]]
-    return sorted(mine, key=revision_of, reverse=True)
-
-
-def rollback_target(replicasets: list[dict], deployment: dict, revision: int | None = None) -> tuple[str, dict | None]:
-    """What a rollback should do: (``restore`` | ``running`` | ``none``, the target ReplicaSet).
-
-    The target is ``revision`` when given, else the last revision that passed deploy's smoke test
-    (its pod-template hash is recorded on the deployment). ``running`` means the deployment already
-    runs it, so rolling back twice, or after deploy rolled back by itself, changes nothing.
-    """
-    mine = owned(replicasets, deployment)
-    if revision is not None:
-        target = next((rs for rs in mine if revision_of(rs) == revision), None)
-    else:
-        verified = ((deployment["metadata"].get("annotations")) or {}).get(VERIFIED)
-        target = next((rs for rs in mine if verified and template_hash(rs) == verified), None)
-    if target is None:
-        return "none", None
-    current = next((rs for rs in mine if revision_of(rs) == revision_of(deployment)), None)
-    if current is not None and template_hash(current) == template_hash(target):
-        return "running", target
-    return "restore", target
-
-
-def pod_template(replicaset: dict) -> dict:
-    """A ReplicaSet's pod template as the deployment should carry it (without the RS's own hash label)."""
-    template = json.loads(json.dumps(replicaset["spec"]["template"]))
-    (template.get("metadata") or {}).get("labels", {}).pop(TEMPLATE_HASH, None)
-    return template
-
-
-def container_images(deployment: dict) -> list[str]:
-    return [c["image"] for c in deployment["spec"]["template"]["spec"]["containers"]]
+    def pause(self, attempt: int, retry_after: str | None = None) -> float:
+        """Seconds to wait before retry number ``attempt`` (1-based); a numeric Retry-After wins."""
+        if retry_after and retry_after.strip().isdigit():
+            return min(float(retry_after), self.longest)
+        return min(self.first * 2 ** (attempt - 1), self.longest)
 
 
 # -- the client ----------------------------------------------------------------------------------
 
 
 class Kube:
-    """A few verbs over one API server, from a kubeconfig dict (token refreshed by ``token_source``)."""
+    """A few verbs over one API server; build it with ``from_dict`` or ``from_file``."""
 
-    def __init__(
-        self, kubeconfig: dict, token_source: Callable[[], str] | None = None, refresh_after: float = 600.0
-    ) -> None:
+    def __init__(self, configuration, fx: Effects, retry: Retry | None = None) -> None:
         import kubernetes  # on first use: it is slow to import and `invoke --list` does not need it
+
+        configuration.retries = False  # this class retries, with its own budget and messages
+        self.client = kubernetes.client.ApiClient(configuration)
+        self.fx, self.retry, self.sleep = fx, retry or Retry(), time.sleep
+
+    @classmethod
+    def from_dict(
+        cls,
+        kubeconfig: dict,
+        fx: Effects,
+        token_source: Callable[[], str] | None = None,
+        refresh_after: float = 600.0,
+        retry: Retry | None = None,
+    ) -> Kube:
+        """A client from a kubeconfig dict; ``token_source`` refreshes the bearer token for long waits."""
+        import kubernetes
 
         configuration = kubernetes.client.Configuration()
         kubernetes.config.load_kube_config_from_dict(kubeconfig, client_configuration=configuration)
@@ -174,17 +131,58 @@ class Kube:
                     issued[0] = time.monotonic()
 
             configuration.refresh_api_key_hook = refresh
-        self.client = kubernetes.client.ApiClient(configuration)
+        return cls(configuration, fx, retry)
+
+    @classmethod
+    def from_file(cls, path: Path, fx: Effects, retry: Retry | None = None) -> Kube:
+        """A client from a kubeconfig file (its current context; exec plugins such as `aws eks get-token` work)."""
+        import kubernetes
+
+        configuration = kubernetes.client.Configuration()
+        try:
+            kubernetes.config.load_kube_config(config_file=str(path), client_configuration=configuration)
+        except (kubernetes.config.ConfigException, OSError, ValueError) as error:
+            raise Exit(f"--kubeconfig {path} cannot be used: {error}") from None
+        return cls(configuration, fx, retry)
+
+    @property
+    def host(self) -> str:
+        return self.client.configuration.host
 
     def request(
-        self,
-        method: str,
-        path: str,
-        body: object = None,
-        query: list | None = None,
-        content_type: str = "application/json",
-        raw: bool = False,
+        self, method: str, path: str, body: object = None, query: list | None = None, retry: bool = True, **options
     ):
+        """One request, retried through 429, 5xx and connection errors until the retry budget is spent.
+
+        ``retry=False`` is for callers that retry on their own terms (the smoke test's window).
+        """
+        deadline, attempt = time.monotonic() + self.retry.budget, 0  # a budget per request
+        while True:
+            attempt += 1
+            status, text, why, retry_after = self._once(method, path, body, query, **options)
+            if status is not None and (status not in RETRIED_STATUSES or not retry):
+                break
+            pause = self.retry.pause(attempt, retry_after)
+            if time.monotonic() + pause > deadline:
+                if status is None:
+                    raise Exit(f"Cannot reach the Kubernetes API at {self.host}: {why}") from None
+                break
+            print(f"  Kubernetes API: {why} on {method} {path}; retrying in {pause:.1f}s", flush=True)
+            self.sleep(pause)
+        if not 200 <= status <= 299:
+            try:
+                message = json.loads(text).get("message", text)
+            except (ValueError, AttributeError):
+                message = text
+            raise KubeError(method, path, status, message)
+        if options.get("raw"):
+            return text
+        return json.loads(text) if text else {}
+
+    def _once(self, method, path, body, query, content_type="application/json", raw=False):
+        """(status, body text, why it failed, Retry-After); status None when the server was not reached."""
+        import urllib3
+
         serialized = self.client.param_serialize(
             method,
             path,
@@ -194,20 +192,12 @@ class Kube:
             header_params={"Content-Type": content_type, "Accept": "application/json"},
         )
         try:
-            response = self.client.call_api(*serialized, _request_timeout=30)
-        except Exception as error:  # urllib3 connection errors
-            raise Exit(f"Cannot reach the Kubernetes API at {self.client.configuration.host}: {error}") from None
+            response = self.client.call_api(*serialized, _request_timeout=(10, 30))
+        except urllib3.exceptions.HTTPError as error:
+            return None, "", f"connection failed ({type(error).__name__})", None
         response.read()
         text = response.data.decode() if response.data else ""
-        if not 200 <= response.status <= 299:
-            try:
-                message = json.loads(text).get("message", text)
-            except ValueError:
-                message = text
-            raise KubeError(method, path, response.status, message)
-        if raw:
-            return text
-        return json.loads(text) if text else {}
+        return response.status, text, f"HTTP {response.status}", response.getheader("Retry-After")
 
     def get(self, path: str, **query) -> dict | None:
         try:
@@ -217,32 +207,54 @@ class Kube:
                 return None
             raise
 
-    def apply(self, obj: dict) -> dict:
-        """Server-side apply, taking ownership of conflicting fields (this tool is the source of truth)."""
-        return self.request(
-            "PATCH",
-            object_path(obj),
-            body=json.dumps(obj),
-            query=[("fieldManager", FIELD_MANAGER), ("force", "true")],
-            content_type="application/apply-patch+yaml",
-        )
-
-    def delete(self, path: str) -> bool:
-        """Delete (pods too); False when it was already gone."""
-        try:
-            self.request("DELETE", path, query=[("propagationPolicy", "Background")])
-            return True
-        except KubeError as error:
-            if error.status == 404:
-                return False
-            raise
-
-    def wait_gone(self, path: str, timeout: float, interval: float = 2.0) -> None:
-        deadline = time.monotonic() + timeout
-        while self.get(path) is not None:
-            if time.monotonic() > deadline:
-                raise Exit(f"{path} still exists after {timeout:.0f}s.")
-            time.sleep(interval)
-
     def items(self, path: str, **query) -> list[dict]:
         return (self.get(path, **query) or {}).get("items", [])
+
+    # -- changes (through Effects) ----------------------------------------------------------------
+
+    def apply(self, obj: dict, manager: str = FIELD_MANAGER) -> dict:
+        """Server-side apply, taking ownership of conflicting fields (this tool is the source of truth)."""
+        namespace = obj["metadata"].get("namespace")
+
+        def perform() -> dict:
+            try:
+                return self.request(
+                    "PATCH",
+                    object_path(obj),
+                    body=json.dumps(obj),
+                    query=[("fieldManager", manager), ("force", "true")],
+                    content_type="application/apply-patch+yaml",
+                )
+            except KubeError as error:
+                if error.status == 404 and f'namespaces "{namespace}" not found' in error.detail:
+                    raise Exit(
+                        f"Namespace {namespace} does not exist in the cluster: a cluster administrator runs "
+                        "`invoke cluster.setup --env ENV` first."
+                    ) from None
+                raise
+
+        return self.fx.change("kube", f"apply {describe(obj)}", perform, obj)
+
+    def delete(self, path: str, what: str) -> bool:
+        """Delete (dependents in the background); False when it was already gone."""
+
+        def perform() -> bool:
+            try:
+                self.request("DELETE", path, query=[("propagationPolicy", "Background")])
+                return True
+            except KubeError as error:
+                if error.status == 404:
+                    return False
+                raise
+
+        return self.fx.change("kube", f"delete {what}", perform, True)
+
+    def patch(self, path: str, body: object, content_type: str, what: str, manager: str = FIELD_MANAGER) -> dict:
+        return self.fx.change(
+            "kube",
+            what,
+            lambda: self.request(
+                "PATCH", path, body=body, query=[("fieldManager", manager)], content_type=content_type
+            ),
+            {},
+        )

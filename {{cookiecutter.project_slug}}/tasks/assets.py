@@ -8,11 +8,10 @@ import re
 import time
 from pathlib import Path
 
-from invoke import Context, task
+from invoke import task
 
 from . import _aws
-from .env import is_dry, project_root, resolve_env
-from .terraform import load_outputs, output_value
+from .environment import Environment, resolve
 
 PREFIX = "static/"  # CloudFront sends /static/* to the bucket with the path unchanged
 # name.<8+ hex>.ext, as written by asset fingerprinting: the content can never change under that name.
@@ -78,51 +77,44 @@ def remote_etags(s3, bucket: str) -> dict[str, str]:
     return etags
 
 
-def publish_files(c: Context, session, bucket: str, distribution: str, static_dir: Path) -> list[str]:
+def publish_files(env: Environment, bucket: str, distribution: str, static_dir: Path) -> list[str]:
     """Upload what changed, invalidate what was replaced; the keys uploaded."""
-    s3, local = session.client("s3"), local_files(static_dir)
+    s3, local = env.session.client("s3"), local_files(static_dir)
     with _aws.aws_errors(f"listing s3://{bucket}/{PREFIX}"):
         todo = changed(local, remote_etags(s3, bucket))
     for key in todo:
-        path = local[key][0]
-        print(f"{'Would upload' if is_dry(c) else 'Uploading'} {key} ({content_type(key)}; {cache_control(key)})")
-        if not is_dry(c):
+        path, kind, cache = local[key][0], content_type(key), cache_control(key)
+
+        def upload(key: str = key, path: Path = path, kind: str = kind, cache: str = cache) -> None:
             with _aws.aws_errors(f"uploading {key}"):
-                s3.put_object(
-                    Bucket=bucket,
-                    Key=key,
-                    Body=path.read_bytes(),
-                    ContentType=content_type(key),
-                    CacheControl=cache_control(key),
-                )
-    print(f"{len(local) - len(todo)} unchanged, {len(todo)} {'to upload' if is_dry(c) else 'uploaded'}.")
+                s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes(), ContentType=kind, CacheControl=cache)
+
+        env.fx.change("aws", f"s3 put s3://{bucket}/{key} ({kind}; {cache})", upload, None)
+    print(f"{len(local) - len(todo)} unchanged, {len(todo)} {'to upload' if env.fx.dry else 'uploaded'}.")
     paths = invalidation_paths(todo)
     if distribution and paths:
-        print(f"{'Would invalidate' if is_dry(c) else 'Invalidating'} on CloudFront {distribution}: {' '.join(paths)}")
-        if not is_dry(c):
+
+        def invalidate() -> None:
             with _aws.aws_errors(f"invalidating CloudFront {distribution}"):
-                session.client("cloudfront").create_invalidation(
+                env.session.client("cloudfront").create_invalidation(
                     DistributionId=distribution,
                     InvalidationBatch={
                         "Paths": {"Quantity": len(paths), "Items": paths},
                         "CallerReference": f"invoke-{time.time_ns()}",
                     },
                 )
+
+        env.fx.change("aws", f"cloudfront invalidate {distribution}: {' '.join(paths)}", invalidate, None)
     return todo
 
 
 @task(help={"env": "Environment whose static bucket to publish to."})
 def publish(c, env=None):
     """Upload changed static files with content types and cache headers; invalidate CloudFront."""
-    env = resolve_env(c, env)
-    outputs = load_outputs(c, env)
-    if "static_bucket_name" not in outputs and is_dry(c):
-        print(f"Would publish changed static files to the static bucket of {env} (its name comes from Terraform).")
-        return
-    bucket = output_value(outputs, "static_bucket_name", env, dry=False)
+    env = resolve(c, env)
+    bucket = env.output("static_bucket_name")
     if not bucket:
-        print(f"{env} has no static assets bucket (CloudFront is off): the app serves /static/ itself.")
+        print(f"{env.name} has no static assets bucket (CloudFront is off): the app serves /static/ itself.")
         return
-    static_dir = project_root(c) / "src" / c.config.project.package / "static"
-    distribution = str(outputs.get("cloudfront_distribution_id") or "")
-    publish_files(c, _aws.session(c.config.project.region), bucket, distribution, static_dir)
+    static_dir = env.project.root / "src" / env.project.package / "static"
+    publish_files(env, bucket, str(env.outputs.get("cloudfront_distribution_id") or ""), static_dir)

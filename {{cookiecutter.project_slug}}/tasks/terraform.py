@@ -1,139 +1,194 @@
-"""Terraform tasks: bootstrap, provision, destroy, and the per-environment outputs cache."""
+"""Terraform tasks: bootstrap an account, provision an environment (or save and apply a plan), check
+it for drift, and destroy it — asking first, and deleting nothing before the answer."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from invoke import Context, Exit, task
+from invoke import Exit, task
 
-from ._terraform import Terraform
-from .env import is_dry, project_root, resolve_env
+from . import _aws
+from ._kube import KubeError
+from ._terraform import Terraform, plan_prior_state, stale_plan
+from ._text import ask
+from .deploy import wait_gone
+from .environment import KUBECONFIG_HELP, Environment, resolve, target
+
+GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 
 
-def backend_config(slug: str, account_id: str, region: str, env: str) -> dict[str, str]:
-    """The S3 backend of an environment: the bootstrap state bucket, one key per environment."""
-    return {"bucket": f"{slug}-tfstate-{account_id}", "key": f"{env}/terraform.tfstate", "region": region}
+def backend_config(env: Environment) -> dict[str, str]:
+    """The S3 backend of an environment: its account's state bucket, one key per environment."""
+    return {
+        "bucket": env.project.state_bucket(env.account_id or ""),
+        "key": env.state_key,
+        "region": env.project.region,
+    }
 
 
-def destroy_refusal(env: str, confirm: str | None, protected: list[str]) -> str | None:
-    """Why ``destroy`` must not run, or None. Protected environments need ``--confirm <env>``."""
-    if env in protected and confirm != env:
-        return f"Refusing to destroy {env}: it is protected; pass --confirm {env} to really destroy it."
+def terraform(c, env: Environment, directory: Path) -> Terraform:
+    return Terraform(env.fx, directory, lock_timeout=str(c.config.terraform.lock_timeout))
+
+
+def plan_path(env: Environment, suffix: str = "") -> Path:
+    return env.project.root / ".cache" / f"{env.name}{suffix}.tfplan"
+
+
+def has_github_provider(arns: list[str]) -> bool:
+    """Whether one of the account's OIDC provider ARNs is GitHub Actions' (one per URL per account)."""
+    return any(arn.endswith(f":oidc-provider/{GITHUB_OIDC_HOST}") for arn in arns)
+
+
+def identity_refusal(caller_account: str, env: Environment) -> str | None:
+    if caller_account != env.account_id:
+        return (
+            f"Your AWS credentials are for account {caller_account}, but {env.name} lives in {env.account_id}: "
+            "sign in to that account (e.g. `aws sso login --profile …`) and run this again."
+        )
     return None
 
 
-def outputs_path(root: Path, env: str) -> Path:
-    return root / ".cache" / f"outputs-{env}.json"
-
-
-def output_value(outputs: dict[str, object], name: str, env: str, dry: bool) -> str:
-    """One Terraform output as a string; under --dry a missing one becomes a visible placeholder."""
-    if name in outputs:
-        return str(outputs[name])
-    if dry:
-        return f"<{name}>"
-    raise Exit(f"Terraform output {name!r} is missing for {env}: run `invoke provision --env {env}` first.")
-
-
-def environment_dir(c: Context, env: str) -> Path:
-    return project_root(c) / "terraform" / "environments" / env
-
-
-def cache_dir(c: Context) -> Path:
-    """``.cache/`` of the project (plans, outputs); not created under --dry."""
-    path = project_root(c) / ".cache"
-    if not is_dry(c):
-        path.mkdir(exist_ok=True)
-    return path
-
-
-def save_outputs(c: Context, env: str, outputs: dict[str, object]) -> None:
-    if is_dry(c) or not outputs:
+@task(
+    help={
+        "env": "Environment whose AWS account to bootstrap (one run per account; a second one changes nothing).",
+        "auto_approve": "Apply the plan without asking (CI).",
+    }
+)
+def bootstrap(c, env=None, auto_approve=False):
+    """Create an account's base once: state bucket and key, GitHub OIDC (adopted if present), CI roles, ECR."""
+    env = target(c, env)
+    refusal = identity_refusal(_aws.caller_identity(env.session)["Account"], env)
+    if refusal:
+        raise Exit(refusal)
+    with _aws.aws_errors("listing the account's OIDC providers"):
+        providers = env.session.client("iam").list_open_id_connect_providers()["OpenIDConnectProviderList"]
+    exists = has_github_provider([p["Arn"] for p in providers])
+    print(f"GitHub's OIDC provider {'exists in' if exists else 'is new to'} account {env.account_id}.")
+    tf = terraform(c, env, env.project.root / "terraform" / "bootstrap")
+    tf.init()
+    tf.workspace(env.account_id or "")  # its state stays local, one workspace per account
+    plan = str(env.project.root / ".cache" / f"bootstrap-{env.account_id}.tfplan")
+    # <env>.tfvars names the account and the environments living in it (bootstrap/README.md).
+    adopt = {"github_oidc_provider_exists": "true" if exists else "false"}
+    if not tf.plan(plan, adopt, var_file=f"{env.name}.tfvars"):
+        print(f"Account {env.account_id} is already bootstrapped: nothing to change.")
         return
-    path = outputs_path(project_root(c), env)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(outputs, indent=2, sort_keys=True) + "\n")
-    print(f"Cached {len(outputs)} Terraform outputs in {path.relative_to(project_root(c))}.")
-
-
-def init_env(c: Context, tf: Terraform, env: str) -> None:
-    p = c.config.project
-    tf.init(backend_config(p.slug, p.account_id, p.region, env))
-
-
-def load_outputs(c: Context, env: str) -> dict[str, object]:
-    """The environment's outputs: from the cache, else read from the state (and cached)."""
-    path = outputs_path(project_root(c), env)
-    if path.exists():
-        return json.loads(path.read_text())
-    with Terraform(c, environment_dir(c, env)) as tf:
-        init_env(c, tf, env)
-        outputs = tf.output()
-    save_outputs(c, env, outputs)
-    return outputs
-
-
-def ask_yes(question: str) -> bool:
-    try:
-        return input(f"{question} Type 'yes' to continue: ").strip() == "yes"
-    except EOFError:
-        return False
-
-
-@task
-def bootstrap(c):
-    """Create the account-level resources once (state bucket, ECR repository, GitHub OIDC); idempotent."""
-    plan_file = str(cache_dir(c) / "bootstrap.tfplan")
-    with Terraform(c, project_root(c) / "terraform" / "bootstrap") as tf:
-        tf.init()
-        if not tf.plan(out=plan_file) and not is_dry(c):
-            print("Bootstrap is already in place: nothing to change.")
-            return
-        tf.apply(plan_file)
+    if not (auto_approve or env.fx.dry or ask("Apply this plan? Type 'yes':", "yes")):
+        raise Exit(f"Not applied; the plan is saved in {plan}.")
+    tf.apply(plan)
 
 
 @task(
     help={
         "env": "Environment to provision (a directory under terraform/environments).",
-        "plan_only": "Stop after saving and showing the plan.",
-        "auto_approve": "Apply the saved plan without asking (CI).",
+        "plan_only": "Save the plan and stop (CI's plan job); with a read-only identity, so no state lock.",
+        "out": "Where --plan-only saves the plan (default: .cache/ENV.tfplan).",
+        "plan_file": "Apply exactly this saved plan (CI's apply job); a stale one is refused.",
+        "auto_approve": "Apply a fresh plan without asking.",
     }
 )
-def provision(c, env=None, plan_only=False, auto_approve=False):
-    """Plan and apply an environment's Terraform, then cache its outputs for deploy."""
-    env = resolve_env(c, env)
-    plan_file = str(cache_dir(c) / f"{env}.tfplan")
-    with Terraform(c, environment_dir(c, env)) as tf:
-        init_env(c, tf, env)
-        changes = tf.plan(out=plan_file)
-        if plan_only:
-            return
-        if changes or is_dry(c):
-            if not (auto_approve or is_dry(c) or ask_yes(f"Apply this plan to {env}?")):
-                raise Exit(f"Not applied; the plan is saved in {plan_file}.")
-            tf.apply(plan_file)
-        save_outputs(c, env, tf.output())
+def provision(c, env=None, plan_only=False, out=None, plan_file=None, auto_approve=False):
+    """Plan an environment's Terraform and apply it, or save the plan, or apply a saved plan."""
+    if plan_file and (plan_only or out):
+        raise Exit("--plan-file applies a saved plan: it does not go with --plan-only or --out.")
+    if out and not plan_only:
+        raise Exit("--out names where --plan-only saves the plan: pass --plan-only with it.")
+    env = target(c, env)
+    tf = terraform(c, env, env.terraform_dir)
+    if plan_file:
+        path = Path(plan_file).resolve()
+        if not path.is_file():
+            raise Exit(f"--plan-file {plan_file} does not exist.")
+        why = stale_plan(plan_prior_state(path), env.read_state())
+        if why:
+            raise Exit(f"The plan in {plan_file} is stale — {why}: make a new one and review it again.")
+        tf.init(backend_config(env))
+        tf.apply(str(path))
+        print(f"Applied {plan_file} to {env.name}; next: `invoke cluster.setup --env {env.name}`.")
+        return
+    tf.init(backend_config(env))
+    path = Path(out).resolve() if out else plan_path(env)
+    changes = tf.plan(str(path), lock=not plan_only)
+    if plan_only:
+        print(
+            f"Saved the plan in {path}; apply exactly it with `invoke provision --env {env.name} --plan-file {path}`."
+        )
+        return
+    if not changes:
+        print(f"No changes: {env.name} matches its Terraform.")
+        return
+    if not (auto_approve or env.fx.dry or ask(f"Apply this plan to {env.name}? Type 'yes':", "yes")):
+        raise Exit(f"Not applied; the plan is saved in {path} (apply it with --plan-file).")
+    tf.apply(str(path))
+
+
+@task(help={"env": "Environment to compare with its Terraform."})
+def drift(c, env=None):
+    """Plan with -detailed-exitcode against the live account: no changes passes, any change fails."""
+    env = target(c, env)
+    tf = terraform(c, env, env.terraform_dir)
+    tf.init(backend_config(env))
+    changes = tf.plan(str(plan_path(env, "-drift")), lock=False)
+    if env.fx.dry:
+        return
+    if changes:
+        raise Exit(f"{env.name} has drifted from its Terraform: the plan above lists what differs.")
+    print(f"No drift: {env.name} matches its Terraform.")
+
+
+def cluster_leftovers(env: Environment) -> list[tuple[str, str]]:
+    """(path, description) of what must leave the cluster before Terraform deletes it: LoadBalancer
+    Services (their AWS load balancers would outlive the VPC otherwise), then the app's namespace."""
+    if "cluster_name" not in env.outputs and env.kubeconfig is None:
+        return []
+    try:
+        services = env.kube.items("/api/v1/services")
+    except KubeError as error:
+        raise Exit(f"Cannot list {env.name}'s Services ({error.message}): nothing was deleted.") from None
+    found = [
+        (
+            f"/api/v1/namespaces/{s['metadata']['namespace']}/services/{s['metadata']['name']}",
+            f"Service {s['metadata']['namespace']}/{s['metadata']['name']} (type LoadBalancer)",
+        )
+        for s in services
+        if s["spec"].get("type") == "LoadBalancer"
+    ]
+    namespace = env.project.slug
+    if env.kube.get(f"/api/v1/namespaces/{namespace}") is not None:
+        found.append((f"/api/v1/namespaces/{namespace}", f"Namespace {namespace}"))
+    return found
 
 
 @task(
     help={
         "env": "Environment to destroy.",
-        "confirm": "Required for protected environments (production): repeat the environment name.",
-        "auto_approve": "Do not ask Terraform's own 'yes' question (CI).",
+        "confirm": "The environment's name again, instead of answering the question (CI).",
+        "kubeconfig": KUBECONFIG_HELP,
     }
 )
-def destroy(c, env=None, confirm=None, auto_approve=False):
-    """Remove the app from the cluster (so nothing holds AWS resources), then terraform destroy."""
-    from .k8s import remove_workloads  # k8s imports this module
-
-    env = resolve_env(c, env)
-    refusal = destroy_refusal(env, confirm, list(c.config.project.protected_environments))
-    if refusal:
-        raise Exit(refusal)
-    remove_workloads(c, env)
-    with Terraform(c, environment_dir(c, env)) as tf:
-        init_env(c, tf, env)
-        tf.destroy(auto_approve=auto_approve)
-    if not is_dry(c):
-        outputs_path(project_root(c), env).unlink(missing_ok=True)
+def destroy(c, env=None, confirm=None, kubeconfig=None):
+    """Show what goes, ask (or take --confirm), then delete load balancers, the namespace, and Terraform's plan."""
+    env = resolve(c, env, kubeconfig)
+    if not env.provisioned:
+        raise Exit(f"{env.name} has no Terraform: delete its cluster yourself.")
+    if confirm is not None and confirm != env.name:
+        raise Exit(f"--confirm {confirm} does not name the environment to destroy ({env.name}): nothing was deleted.")
+    tf = terraform(c, env, env.terraform_dir)
+    tf.init(backend_config(env))
+    plan = plan_path(env, "-destroy")
+    tf.plan(str(plan), destroy=True)
+    leftovers = cluster_leftovers(env)
+    print(
+        f"Destroying {env.name} deletes every resource in the plan above"
+        + (f", and first from its cluster: {', '.join(what for _, what in leftovers)}." if leftovers else ".")
+    )
+    if confirm != env.name and not (
+        env.fx.dry or ask(f"Type the environment's name ({env.name}) to destroy it:", env.name)
+    ):
+        raise Exit(f"Not destroyed: nothing was deleted (answer with {env.name}, or pass --confirm {env.name}).")
+    for path, what in leftovers:
+        env.kube.delete(path, what)
+    for path, what in leftovers:  # a LoadBalancer Service goes only after its AWS load balancer did
+        wait_gone(env, path, what)
+    tf.apply(str(plan))
+    print(f"{env.name} is destroyed. The account's bootstrap (state bucket, ECR) is kept.")

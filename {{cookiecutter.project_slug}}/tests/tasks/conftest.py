@@ -5,14 +5,18 @@ Self-contained: nothing here needs PostgreSQL, Docker, AWS or a cluster.
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import json
 import os
+import re
 import socket
 import sys
 import warnings
 from pathlib import Path
 
 import pytest
+import yaml
 from invoke import Config, MockContext, Result
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,10 +25,23 @@ sys.path.insert(0, str(ROOT))
 from fake_kube import FakeKube  # noqa: E402
 
 import tasks  # noqa: E402  (the project root must be importable first)
+from tasks.effects import DRY, MARK  # noqa: E402
 
-# The region the tasks use (from the cookiecutter answers), so boto3 here and in the tasks agree.
-REGION = tasks.ns.configuration()["project"]["region"]
-FAST = {"job_timeout": 5, "rollout_timeout": 5, "delete_timeout": 5, "poll_interval": 0.01}
+# The answers the tasks use, so boto3 here and in the tasks agree.
+SETTINGS = tasks.ns.configuration()
+REGION = SETTINGS["project"]["region"]
+STAGING_ACCOUNT = SETTINGS["environments"]["staging"]["account_id"]
+SLUG = SETTINGS["project"]["slug"]
+FAST = {
+    "job": 5,
+    "rollout": 5,
+    "delete": 5,
+    "poll": 0.01,
+    "progress_every": 10,
+    "smoke_window": 0.5,
+    "retry_budget": 3,
+    "retry_first": 0.01,
+}
 
 
 def make_config(root: Path, dry: bool = False) -> Config:
@@ -37,9 +54,14 @@ def make_config(root: Path, dry: bool = False) -> Config:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """A scratch project with two environments, a bootstrap root and a static folder."""
+    """A scratch project: two environments with Terraform, overlays for them and for e2e, a bootstrap root."""
     for env in ("staging", "production"):
         (tmp_path / "terraform" / "environments" / env).mkdir(parents=True)
+    for env in ("staging", "production", "e2e"):
+        overlay = tmp_path / "k8s" / "overlays" / env
+        overlay.mkdir(parents=True)
+        (overlay / "kustomization.yaml").write_text(yaml.safe_dump({"resources": [], "images": [{"name": "app"}]}))
+        (overlay / "config.env").write_text("DATABASE_HOST=\nDATABASE_SECRET_ID=\n")
     (tmp_path / "terraform" / "bootstrap").mkdir()
     return tmp_path
 
@@ -59,6 +81,11 @@ def commands(context: MockContext) -> list[str]:
     return [call.args[0] for call in context.run.call_args_list]
 
 
+def effect_lines(printed: str) -> list[str]:
+    """The effects a task printed, the same way for a real and a dry run."""
+    return [line.removeprefix(MARK).removeprefix(DRY) for line in printed.splitlines() if line.startswith(MARK)]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -71,9 +98,9 @@ def moto_endpoint():
     from moto.server import ThreadedMotoServer
 
     port = free_port()
-    # moto answers as the project's account, so STS and ARNs match the cookiecutter answers
+    # moto answers as the staging (and registry) account, so STS and ARNs match the answers
     account = os.environ.get("MOTO_ACCOUNT_ID")
-    os.environ["MOTO_ACCOUNT_ID"] = tasks.ns.configuration()["project"]["account_id"]
+    os.environ["MOTO_ACCOUNT_ID"] = STAGING_ACCOUNT
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     yield f"http://127.0.0.1:{port}"
@@ -99,9 +126,9 @@ def aws(moto_endpoint, monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    import boto3
+    from tasks import _aws
 
-    return boto3.session.Session(region_name=REGION)
+    return _aws.session(REGION)  # the tasks' own kind of session (it shares the loaded API models)
 
 
 def create_bucket(session, name: str) -> None:
@@ -110,24 +137,63 @@ def create_bucket(session, name: str) -> None:
     session.client("s3").create_bucket(Bucket=name, **where)
 
 
+def put_state(session, outputs: dict, env: str = "staging", serial: int = 7, lineage: str = "lineage-1") -> dict:
+    """A Terraform state object with these root outputs where the tasks read it (bucket made if needed)."""
+    bucket, s3 = f"{SLUG}-tfstate-{STAGING_ACCOUNT}", session.client("s3")
+    with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
+        create_bucket(session, bucket)
+    state = {
+        "version": 4,
+        "serial": serial,
+        "lineage": lineage,
+        "outputs": {name: {"value": value, "type": "string"} for name, value in outputs.items()},
+        "resources": [],
+    }
+    s3.put_object(Bucket=bucket, Key=f"{env}/terraform.tfstate", Body=json.dumps(state))
+    return state
+
+
 @pytest.fixture
 def fake_kube():
-    """A fake Kubernetes API server on a free loopback port (HTTP), with scripted outcomes."""
+    """A fake Kubernetes API server on a free loopback port (HTTP), with scripted outcomes and faults."""
     server = FakeKube(free_port())
     server.start()
     yield server
     server.stop()
 
 
-# For tests that run real commands through invoke: invoke's Local runner leaves the child's pipes to
-# the garbage collector (a ResourceWarning, an error under this project's warning filter).
-def real_runs(test):
-    return pytest.mark.usefixtures("collect_pipes")(pytest.mark.filterwarnings("ignore::ResourceWarning")(test))
-
-
 @pytest.fixture
-def collect_pipes():
-    """Collect leftover pipes inside the test that made them, not in a later one."""
+def kubeconfig_file(fake_kube, tmp_path) -> str:
+    path = tmp_path / "kubeconfig"
+    path.write_text(yaml.safe_dump(fake_kube.kubeconfig()))
+    return str(path)
+
+
+def run_results(outputs: dict[str, Result | str] | None = None) -> dict:
+    """MockContext results by command pattern (a regex from the start); anything else succeeds silently."""
+    results = {
+        re.compile(pattern): result if isinstance(result, Result) else Result(result)
+        for pattern, result in (outputs or {}).items()
+    }
+    results[re.compile(".*")] = Result("")
+    return results
+
+
+# invoke's runner leaves a command's pipes to the garbage collector, whose ResourceWarning this
+# project's warning filter turns into an error in whichever test happens to collect them. Every test
+# here runs commands, so the warning is ignored here, and what is left is collected once at the end
+# (a collection after each test cost more than the tests themselves).
+HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if HERE in item.path.parents:
+            item.add_marker(pytest.mark.filterwarnings("ignore::ResourceWarning"))
+
+
+@pytest.fixture(scope="package", autouse=True)
+def collect_pipes_once():
     yield
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResourceWarning)

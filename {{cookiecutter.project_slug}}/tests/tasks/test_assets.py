@@ -1,10 +1,8 @@
 """assets.publish: content types, cache rules, skip-unchanged, CloudFront invalidation (against moto)."""
 
-import json
-
 import pytest
-from conftest import create_bucket
-from invoke import Exit, Result
+from conftest import create_bucket, effect_lines, put_state
+from invoke import Exit
 
 from tasks import assets
 from tasks.assets import IMMUTABLE, REVALIDATE, cache_control, changed, content_type, invalidation_paths
@@ -97,10 +95,8 @@ def invalidated_paths(aws, distribution):
     ]
 
 
-def write_outputs(project, bucket, distribution):
-    cache = project / ".cache" / "outputs-staging.json"
-    cache.parent.mkdir(exist_ok=True)
-    cache.write_text(json.dumps({"static_bucket_name": bucket, "cloudfront_distribution_id": distribution}))
+def write_outputs(aws, bucket, distribution):
+    put_state(aws, {"static_bucket_name": bucket, "cloudfront_distribution_id": distribution})
 
 
 def test_publish_uploads_with_headers_then_skips_unchanged(aws, mock_context, project, capsys):
@@ -109,7 +105,7 @@ def test_publish_uploads_with_headers_then_skips_unchanged(aws, mock_context, pr
     s3 = aws.client("s3")
     create_bucket(aws, "svc-staging-static")
     distribution = make_distribution(aws)
-    write_outputs(project, "svc-staging-static", distribution)
+    write_outputs(aws, "svc-staging-static", distribution)
 
     assets.publish(context, env="staging")
     head = s3.head_object(Bucket="svc-staging-static", Key="static/css/app.css")
@@ -131,33 +127,35 @@ def test_publish_uploads_with_headers_then_skips_unchanged(aws, mock_context, pr
     assert len(invalidated_paths(aws, distribution)) == 2
 
 
-def test_publish_dry_run_changes_nothing(aws, mock_context, project, capsys):
+def test_publish_dry_run_lists_the_same_effects_and_changes_nothing(aws, mock_context, project, capsys):
     context = mock_context(dry=True)
     make_static(project, context.config.project.package)
     create_bucket(aws, "svc-staging-static")
     distribution = make_distribution(aws)
-    write_outputs(project, "svc-staging-static", distribution)
+    write_outputs(aws, "svc-staging-static", distribution)
     assets.publish(context, env="staging")
-    printed = capsys.readouterr().out
-    assert "Would upload static/css/app.css (text/css; charset=utf-8; " + REVALIDATE + ")" in printed
-    assert f"Would invalidate on CloudFront {distribution}: /static/css/app.css" in printed
-    assert "KeyCount" in aws.client("s3").list_objects_v2(Bucket="svc-staging-static")
+    dry = effect_lines(capsys.readouterr().out)
+    assert dry == [
+        f"aws: s3 put s3://svc-staging-static/static/app.3f9a2b1c.js (text/javascript; charset=utf-8; {IMMUTABLE})",
+        f"aws: s3 put s3://svc-staging-static/static/css/app.css (text/css; charset=utf-8; {REVALIDATE})",
+        f"aws: cloudfront invalidate {distribution}: /static/css/app.css",
+    ]
     assert aws.client("s3").list_objects_v2(Bucket="svc-staging-static")["KeyCount"] == 0
     assert invalidated_paths(aws, distribution) == []
+    assets.publish(mock_context(), env="staging")
+    assert effect_lines(capsys.readouterr().out) == dry
 
 
-def test_publish_without_cloudfront_says_the_app_serves_static(mock_context, project, capsys):
-    write_outputs(project, "", "")
+def test_publish_without_cloudfront_says_the_app_serves_static(aws, mock_context, capsys):
+    write_outputs(aws, "", "")
     assets.publish(mock_context(), env="staging")
     assert "has no static assets bucket (CloudFront is off)" in capsys.readouterr().out
 
 
-def test_publish_dry_run_before_provision_says_what_it_would_do(mock_context, capsys):
-    assets.publish(mock_context(dry=True), env="staging")
-    assert "Would publish changed static files to the static bucket of staging" in capsys.readouterr().out
-
-
-def test_publish_before_provision_is_a_sentence(mock_context, monkeypatch):
-    monkeypatch.setattr("tasks._terraform.shutil.which", lambda name: f"/usr/bin/{name}")
-    with pytest.raises(Exit, match=r"Terraform output 'static_bucket_name' is missing for staging"):
-        assets.publish(mock_context(run=Result("{}")), env="staging")
+def test_publish_before_provision_is_a_sentence(aws, mock_context):
+    put_state(aws, {})
+    with pytest.raises(Exit) as error:
+        assets.publish(mock_context(), env="staging")
+    assert error.value.message == (
+        "Terraform output 'static_bucket_name' is missing in staging: run `invoke provision --env staging`."
+    )

@@ -6,9 +6,9 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from conftest import STAGING_ACCOUNT
 from invoke import Exit
 
-import tasks
 from tasks import _aws
 
 
@@ -72,7 +72,7 @@ def test_read_secret(aws):
 
 
 def test_caller_identity(aws):
-    assert _aws.caller_identity(aws)["Account"] == tasks.ns.configuration()["project"]["account_id"]
+    assert _aws.caller_identity(aws)["Account"] == STAGING_ACCOUNT
 
 
 def test_no_credentials_is_one_sentence(aws, monkeypatch, tmp_path):

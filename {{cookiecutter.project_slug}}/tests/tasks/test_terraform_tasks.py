@@ -1,16 +1,15 @@
-"""provision, bootstrap and destroy: task arguments → the exact Terraform command lines."""
+"""bootstrap, provision, drift and destroy: arguments → the exact Terraform command lines, and the order
+of what destroy deletes (nothing before the answer)."""
 
-import json
 import re
 
 import pytest
-from conftest import commands
-from invoke import Exit, Result
+from conftest import REGION, SLUG, STAGING_ACCOUNT, commands, effect_lines, make_config, put_state
+from invoke import Exit, MockContext, Result
+from test_terraform_adapter import plan_file
 
 from tasks import terraform
-from tasks.terraform import backend_config, destroy_refusal, output_value
-
-OUTPUTS = {"cluster_name": {"value": "svc-staging"}, "static_bucket_name": {"value": ""}}
+from tasks.terraform import has_github_provider
 
 
 @pytest.fixture(autouse=True)
@@ -18,155 +17,268 @@ def terraform_on_path(monkeypatch):
     monkeypatch.setattr("tasks._terraform.shutil.which", lambda name: f"/usr/bin/{name}")
 
 
-def terraform_results(plan_exit: int):
+def results(plan_exit=2, init_exit=0, apply_exit=0):
     return {
-        re.compile(r".* plan .*"): Result(exited=plan_exit),
-        re.compile(r".* output -json$"): Result(json.dumps(OUTPUTS)),
+        re.compile(r".* init "): Result(exited=init_exit),
+        re.compile(r".* plan "): Result(exited=plan_exit),
+        re.compile(r".* apply "): Result(exited=apply_exit),
         re.compile(r".*"): Result(""),
     }
 
 
-def expected(project, env, *steps):
+def context(project, dry=False, **kwargs):
+    return MockContext(config=make_config(project, dry), run=results(**kwargs))
+
+
+def lines(project, env, *steps, plan=None):
     chdir = f"terraform -chdir={project}/terraform/environments/{env}"
-    plan = f"{project}/.cache/{env}.tfplan"
-    lines = {
-        "init": f"{chdir} init -input=false -reconfigure -backend-config=bucket=SLUG-tfstate-ACCOUNT "
-        f"-backend-config=key={env}/terraform.tfstate -backend-config=region=REGION",
-        "plan": f"{chdir} plan -input=false -detailed-exitcode -out={plan}",
-        "apply": f"{chdir} apply -input=false {plan}",
-        "output": f"{chdir} output -json",
-        "destroy": f"{chdir} destroy",
-        "destroy-auto": f"{chdir} destroy -input=false -auto-approve",
-    }
-    return [lines[step] for step in steps]
-
-
-def fill(lines, context):
-    p = context.config.project
-    return [line.replace("SLUG", p.slug).replace("ACCOUNT", p.account_id).replace("REGION", p.region) for line in lines]
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "plan_exit", "dry", "steps"),
-    [
-        ({"plan_only": True}, 2, False, ["init", "plan"]),
-        ({"auto_approve": True}, 2, False, ["init", "plan", "apply", "output"]),
-        ({"auto_approve": True}, 0, False, ["init", "plan", "output"]),
-        ({}, 0, True, ["init", "plan", "apply", "output"]),
-        ({"env": "production", "auto_approve": True}, 2, False, ["init", "plan", "apply", "output"]),
-    ],
-    ids=["plan-only", "auto-approve", "no-changes", "dry", "production"],
-)
-def test_provision_runs(mock_context, project, kwargs, plan_exit, dry, steps):
-    context = mock_context(dry=dry, run=terraform_results(plan_exit))
-    env = kwargs.setdefault("env", "staging")
-    terraform.provision(context, **kwargs)
-    assert commands(context) == fill(expected(project, env, *steps), context)
-    cache = project / ".cache" / f"outputs-{env}.json"
-    if "output" in steps and not dry:
-        assert json.loads(cache.read_text()) == {"cluster_name": "svc-staging", "static_bucket_name": ""}
-    else:
-        assert not cache.exists()
-    if dry:
-        assert not (project / ".cache").exists()
-
-
-def test_provision_asks_before_applying(mock_context, project, monkeypatch):
-    monkeypatch.setattr("builtins.input", lambda prompt: "no")
-    context = mock_context(run=terraform_results(2))
-    with pytest.raises(Exit, match="Not applied; the plan is saved in"):
-        terraform.provision(context, env="staging")
-    assert commands(context) == fill(expected(project, "staging", "init", "plan"), context)
-
-
-def test_provision_applies_after_yes(mock_context, project, monkeypatch):
-    monkeypatch.setattr("builtins.input", lambda prompt: "yes")
-    context = mock_context(run=terraform_results(2))
-    terraform.provision(context, env="staging")
-    assert commands(context) == fill(expected(project, "staging", "init", "plan", "apply", "output"), context)
-
-
-def test_provision_unknown_env_runs_nothing(mock_context):
-    context = mock_context()
-    with pytest.raises(Exit, match="choose one of: production, staging"):
-        terraform.provision(context, env="nope")
-    assert commands(context) == []
-
-
-@pytest.mark.parametrize(("plan_exit", "dry", "applied"), [(2, False, True), (0, False, False), (0, True, True)])
-def test_bootstrap_is_idempotent(mock_context, project, plan_exit, dry, applied):
-    context = mock_context(dry=dry, run=terraform_results(plan_exit))
-    terraform.bootstrap(context)
-    chdir = f"terraform -chdir={project}/terraform/bootstrap"
-    plan = f"{project}/.cache/bootstrap.tfplan"
-    assert commands(context) == [
-        f"{chdir} init -input=false -reconfigure",
-        f"{chdir} plan -input=false -detailed-exitcode -out={plan}",
-        *([f"{chdir} apply -input=false {plan}"] if applied else []),
+    plan = plan or f"{project}/.cache/{env}.tfplan"
+    return [
+        {
+            "init": f"{chdir} init -input=false -reconfigure -backend-config=bucket={SLUG}-tfstate-{STAGING_ACCOUNT} "
+            f"-backend-config=key={env}/terraform.tfstate -backend-config=region={REGION}",
+            "plan": f"{chdir} plan -input=false -detailed-exitcode -lock-timeout=5m -out={plan}",
+            "plan-read-only": f"{chdir} plan -input=false -detailed-exitcode -lock=false -out={plan}",
+            "apply": f"{chdir} apply -input=false -lock-timeout=5m {plan}",
+        }[step]
+        for step in steps
     ]
 
 
-def test_destroy_refuses_production_without_confirmation(mock_context):
-    context = mock_context()
+@pytest.mark.parametrize(
+    ("kwargs", "plan_exit", "answer", "steps", "said"),
+    [
+        ({"plan_only": True}, 2, None, ["init", "plan-read-only"], "Saved the plan in"),
+        ({}, 2, "yes", ["init", "plan", "apply"], None),
+        ({}, 2, "no", ["init", "plan"], "Not applied; the plan is saved in"),
+        ({"auto_approve": True}, 2, None, ["init", "plan", "apply"], None),
+        ({"auto_approve": True}, 0, None, ["init", "plan"], "No changes: staging matches its Terraform."),
+        ({"env": "production", "auto_approve": True}, 2, None, ["init", "plan", "apply"], None),
+    ],
+    ids=["plan-only", "answered-yes", "answered-no", "auto-approve", "no-changes", "production"],
+)
+def test_provision(project, monkeypatch, capsys, kwargs, plan_exit, answer, steps, said):
+    monkeypatch.setattr("builtins.input", lambda prompt: answer)
+    ctx = context(project, plan_exit=plan_exit)
+    env = kwargs.setdefault("env", "staging")
+    if said and said.startswith("Not applied"):
+        with pytest.raises(Exit, match=said):
+            terraform.provision(ctx, **kwargs)
+    else:
+        terraform.provision(ctx, **kwargs)
+    assert commands(ctx) == lines(project, env, *steps)
+    if said and not said.startswith("Not applied"):
+        assert said in capsys.readouterr().out
+
+
+def test_plan_only_saves_where_it_is_told(project, tmp_path):
+    ctx = context(project)
+    terraform.provision(ctx, env="staging", plan_only=True, out=str(tmp_path / "plans" / "staging.tfplan"))
+    assert commands(ctx)[-1].endswith(f"-lock=false -out={tmp_path}/plans/staging.tfplan")
+
+
+def test_a_saved_plan_is_applied_exactly(aws, project, tmp_path, capsys):
+    put_state(aws, {}, serial=41, lineage="l-1")
+    saved = plan_file(tmp_path / "staging.tfplan", "l-1", 41)
+    ctx = context(project)
+    terraform.provision(ctx, env="staging", plan_file=str(saved))
+    assert commands(ctx) == lines(project, "staging", "init", "apply", plan=str(saved))
+    assert "next: `invoke cluster.setup --env staging`" in capsys.readouterr().out
+
+
+def test_a_stale_plan_is_refused_before_terraform_runs(aws, project, tmp_path):
+    put_state(aws, {}, serial=43, lineage="l-1")
+    saved = plan_file(tmp_path / "staging.tfplan", "l-1", 41)
+    ctx = context(project)
     with pytest.raises(Exit) as error:
-        terraform.destroy(context, env="production")
+        terraform.provision(ctx, env="staging", plan_file=str(saved))
     assert error.value.message == (
-        "Refusing to destroy production: it is protected; pass --confirm production to really destroy it."
+        f"The plan in {saved} is stale — the state changed since (serial 41 then, 43 now): "
+        "make a new one and review it again."
     )
-    assert commands(context) == []
+    assert commands(ctx) == []
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "dry", "steps"),
+    ("kwargs", "message"),
     [
-        ({"env": "staging"}, True, ["init", "destroy"]),
-        ({"env": "production", "confirm": "production"}, True, ["init", "destroy"]),
-        ({"env": "staging", "auto_approve": True}, False, ["init", "output", "init", "destroy-auto"]),
-    ],
-    ids=["dry", "production-confirmed", "auto-approve"],
-)
-def test_destroy_runs(mock_context, project, kwargs, dry, steps, monkeypatch, capsys):
-    monkeypatch.setattr(terraform, "destroy_refusal", destroy_refusal)
-    results = terraform_results(0)
-    results[re.compile(r".* output -json$")] = Result("{}")  # no cluster recorded
-    context = mock_context(dry=dry, run=results)
-    terraform.destroy(context, **kwargs)
-    assert commands(context) == fill(expected(project, kwargs["env"], *steps), context)
-    printed = capsys.readouterr().out
-    assert ("Would delete LoadBalancer Services" if dry else "nothing to remove from Kubernetes") in printed
-
-
-def test_destroy_removes_the_outputs_cache(mock_context, project):
-    cache = project / ".cache" / "outputs-staging.json"
-    cache.parent.mkdir()
-    cache.write_text("{}")
-    terraform.destroy(mock_context(run=terraform_results(0)), env="staging", auto_approve=True)
-    assert not cache.exists()
-
-
-@pytest.mark.parametrize(
-    ("env", "confirm", "refused"),
-    [
-        ("staging", None, False),
-        ("production", None, True),
-        ("production", "staging", True),
-        ("production", "production", False),
+        (
+            {"plan_file": "p", "plan_only": True},
+            "--plan-file applies a saved plan: it does not go with --plan-only or --out.",
+        ),
+        ({"out": "p"}, "--out names where --plan-only saves the plan: pass --plan-only with it."),
+        ({"plan_file": "/no/such.tfplan"}, "--plan-file /no/such.tfplan does not exist."),
+        ({"env": "nope"}, "--env 'nope' is not an environment; choose one of: production, staging."),
     ],
 )
-def test_destroy_refusal(env, confirm, refused):
-    assert (destroy_refusal(env, confirm, ["production"]) is not None) is refused
+def test_bad_provision_arguments_are_one_sentence(project, kwargs, message):
+    ctx = context(project)
+    with pytest.raises(Exit) as error:
+        terraform.provision(ctx, **{"env": "staging", **kwargs})
+    assert error.value.message == message
+    assert commands(ctx) == []
 
 
-def test_backend_config_is_the_bootstrap_bucket_with_one_key_per_env():
-    assert backend_config("svc", "123456789012", "eu-west-1", "staging") == {
-        "bucket": "svc-tfstate-123456789012",
-        "key": "staging/terraform.tfstate",
-        "region": "eu-west-1",
+@pytest.mark.parametrize(("plan_exit", "drifted"), [(0, False), (2, True)])
+def test_drift(project, capsys, plan_exit, drifted):
+    ctx = context(project, plan_exit=plan_exit)
+    if drifted:
+        with pytest.raises(Exit) as error:
+            terraform.drift(ctx, env="staging")
+        assert error.value.message == "staging has drifted from its Terraform: the plan above lists what differs."
+    else:
+        terraform.drift(ctx, env="staging")
+        assert "No drift: staging matches its Terraform." in capsys.readouterr().out
+    assert commands(ctx) == lines(
+        project, "staging", "init", "plan-read-only", plan=f"{project}/.cache/staging-drift.tfplan"
+    )
+
+
+def test_has_github_provider():
+    arn = "arn:aws:iam::123456789012:oidc-provider/"
+    assert has_github_provider([f"{arn}accounts.google.com", f"{arn}token.actions.githubusercontent.com"])
+    assert not has_github_provider([f"{arn}accounts.google.com"])
+    assert not has_github_provider([])
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new-account", "account-already-trusting-github"])
+def test_bootstrap_detects_the_github_provider(aws, project, existing, capsys):
+    if existing:
+        aws.client("iam").create_open_id_connect_provider(
+            Url="https://token.actions.githubusercontent.com",
+            ClientIDList=["sts.amazonaws.com"],
+            ThumbprintList=["a" * 40],
+        )
+    ctx = context(project)
+    terraform.bootstrap(ctx, env="staging", auto_approve=True)
+    chdir = f"terraform -chdir={project}/terraform/bootstrap"
+    plan = f"{project}/.cache/bootstrap-{STAGING_ACCOUNT}.tfplan"
+    assert commands(ctx) == [
+        f"{chdir} init -input=false -reconfigure",
+        f"{chdir} workspace select -or-create {STAGING_ACCOUNT}",
+        f"{chdir} plan -input=false -detailed-exitcode -lock-timeout=5m -out={plan} -var-file=staging.tfvars "
+        f"-var=github_oidc_provider_exists={'true' if existing else 'false'}",
+        f"{chdir} apply -input=false -lock-timeout=5m {plan}",
+    ]
+    said = "exists in" if existing else "is new to"
+    assert f"GitHub's OIDC provider {said} account {STAGING_ACCOUNT}." in capsys.readouterr().out
+
+
+def test_bootstrap_twice_changes_nothing(aws, project, capsys):
+    ctx = context(project, plan_exit=0)
+    terraform.bootstrap(ctx, env="staging")
+    assert not any(" apply " in line for line in commands(ctx))
+    assert f"Account {STAGING_ACCOUNT} is already bootstrapped: nothing to change." in capsys.readouterr().out
+
+
+def test_bootstrap_with_credentials_for_another_account_is_refused(aws, project):
+    config = make_config(project)
+    config.environments.production.account_id = "210987654321"
+    ctx = MockContext(config=config, run=results())
+    with pytest.raises(Exit) as error:
+        terraform.bootstrap(ctx, env="production")
+    assert error.value.message == (
+        f"Your AWS credentials are for account {STAGING_ACCOUNT}, but production lives in 210987654321: "
+        "sign in to that account (e.g. `aws sso login --profile …`) and run this again."
+    )
+    assert commands(ctx) == []
+
+
+# -- destroy -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def doomed(aws, fake_kube, kubeconfig_file, project):
+    """An environment with a cluster holding the app's namespace and a LoadBalancer Service elsewhere."""
+    put_state(aws, {"cluster_name": f"{SLUG}-staging"})
+    fake_kube.objects[f"/api/v1/namespaces/{SLUG}"] = {"kind": "Namespace", "metadata": {"name": SLUG}}
+    fake_kube.objects["/api/v1/namespaces/ingress/services/edge"] = {
+        "kind": "Service",
+        "metadata": {"name": "edge", "namespace": "ingress"},
+        "spec": {"type": "LoadBalancer"},
     }
+    fake_kube.objects[f"/api/v1/namespaces/{SLUG}/services/{SLUG}"] = {
+        "kind": "Service",
+        "metadata": {"name": SLUG, "namespace": SLUG},
+        "spec": {"type": "NodePort"},
+    }
+    return fake_kube, kubeconfig_file
 
 
-def test_output_value_missing_is_a_sentence_or_a_dry_placeholder():
-    assert output_value({"a": 1}, "a", "staging", dry=False) == "1"
-    assert output_value({}, "cluster_name", "staging", dry=True) == "<cluster_name>"
-    with pytest.raises(Exit, match=r"run `invoke provision --env staging` first"):
-        output_value({}, "cluster_name", "staging", dry=False)
+def destroy_lines(project):
+    plan = f"{project}/.cache/staging-destroy.tfplan"
+    chdir = f"terraform -chdir={project}/terraform/environments/staging"
+    return [
+        *lines(project, "staging", "init"),
+        f"{chdir} plan -input=false -detailed-exitcode -lock-timeout=5m -out={plan} -destroy",
+        f"{chdir} apply -input=false -lock-timeout=5m {plan}",
+    ]
+
+
+@pytest.mark.parametrize("how", ["confirm", "answer"])
+def test_destroy_deletes_load_balancers_then_the_namespace_then_applies_the_destroy_plan(
+    doomed, project, monkeypatch, capsys, how
+):
+    fake, kubeconfig = doomed
+    monkeypatch.setattr("builtins.input", lambda prompt: "staging")
+    ctx = context(project)
+    terraform.destroy(ctx, env="staging", kubeconfig=kubeconfig, **({"confirm": "staging"} if how == "confirm" else {}))
+    assert commands(ctx) == destroy_lines(project)
+    printed = capsys.readouterr().out
+    assert effect_lines(printed) == [
+        f"run: {destroy_lines(project)[0]}",
+        f"run: {destroy_lines(project)[1]}",
+        "kube: delete Service ingress/edge (type LoadBalancer)",
+        f"kube: delete Namespace {SLUG}",
+        "wait: Service ingress/edge (type LoadBalancer) to be gone",
+        f"wait: Namespace {SLUG} to be gone",
+        f"run: {destroy_lines(project)[2]}",
+    ]
+    assert (
+        f"Destroying staging deletes every resource in the plan above, and first from its cluster: "
+        f"Service ingress/edge (type LoadBalancer), Namespace {SLUG}." in printed
+    )
+    assert f"/api/v1/namespaces/{SLUG}" not in fake.objects
+
+
+@pytest.mark.parametrize("answer", ["no", "", "yes", "production"])
+def test_destroy_answered_anything_but_the_name_deletes_nothing(doomed, project, monkeypatch, answer):
+    fake, kubeconfig = doomed
+    monkeypatch.setattr("builtins.input", lambda prompt: answer)
+    before = dict(fake.objects)
+    ctx = context(project)
+    with pytest.raises(Exit) as error:
+        terraform.destroy(ctx, env="staging", kubeconfig=kubeconfig)
+    assert error.value.message == "Not destroyed: nothing was deleted (answer with staging, or pass --confirm staging)."
+    assert commands(ctx) == destroy_lines(project)[:2]  # the plan is shown; nothing applied
+    assert [r for r in fake.requests if r["method"] != "GET"] == []
+    assert fake.objects == before
+
+
+def test_destroy_with_a_failed_init_reads_and_deletes_nothing(doomed, project):
+    fake, kubeconfig = doomed
+    ctx = context(project, init_exit=1)
+    with pytest.raises(Exit, match=r"^`terraform init` failed in .*staging \(exit code 1\)"):
+        terraform.destroy(ctx, env="staging", confirm="staging", kubeconfig=kubeconfig)
+    assert commands(ctx) == destroy_lines(project)[:1]
+    assert fake.requests == []
+
+
+def test_destroy_with_the_wrong_confirmation_runs_nothing(doomed, project):
+    fake, kubeconfig = doomed
+    ctx = context(project)
+    with pytest.raises(Exit) as error:
+        terraform.destroy(ctx, env="staging", confirm="production", kubeconfig=kubeconfig)
+    assert error.value.message == (
+        "--confirm production does not name the environment to destroy (staging): nothing was deleted."
+    )
+    assert commands(ctx) == []
+    assert fake.requests == []
+
+
+def test_destroy_of_an_environment_without_a_cluster_goes_straight_to_terraform(aws, project, capsys):
+    put_state(aws, {"region": REGION})
+    ctx = context(project)
+    terraform.destroy(ctx, env="staging", confirm="staging")
+    assert commands(ctx) == destroy_lines(project)
+    assert "Destroying staging deletes every resource in the plan above." in capsys.readouterr().out
