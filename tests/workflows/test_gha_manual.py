@@ -132,6 +132,9 @@ def test_e2e_runs_invoke_deploy_itself_on_kind(bake):
             ],
         )
     ]
+    setups = [i for i, argv in commands if argv[:2] == ["invoke", "cluster.setup"]]
+    assert setups, "deploy is namespace-scoped: cluster.setup must create the namespace first"
+    assert kind < setups[0] < deploys[0][0]
     assert kind < build < deploys[0][0]
     assert not [argv for _, argv in commands if argv[:2] == ["kubectl", "apply"]], (
         "invoke deploy applies, not the workflow"
