@@ -43,7 +43,9 @@ def sessions() -> list[str]:
         return [*SESSIONS, "docs"]
     if os.environ.get("REQUIRE_GRAPHVIZ") == "1":
         pytest.fail("REQUIRE_GRAPHVIZ=1 but graphviz's `dot` is not on PATH: the docs sessions cannot run")
-    print("graphviz's `dot` is not on PATH: the generated projects' docs sessions do not run (apt-get install graphviz)")
+    print(
+        "graphviz's `dot` is not on PATH: the generated projects' docs sessions do not run (apt-get install graphviz)"
+    )
     return SESSIONS
 
 
@@ -81,7 +83,10 @@ def test_generated_project_passes_its_own_nox_sessions(combo, nox_runs):
 
 # Labels of the diagram's nodes that only some answers draw: CloudFront for use_cloudfront=y, Route 53
 # for a domain with a hosted zone (custom-domain).
-DIAGRAM_LABELS = {"default": {"CloudFront": True, "Route 53": False}, "custom-domain": {"CloudFront": True, "Route 53": True}}
+DIAGRAM_LABELS = {
+    "default": {"CloudFront": True, "Route 53": False},
+    "custom-domain": {"CloudFront": True, "Route 53": True},
+}
 
 
 @pytest.mark.parametrize("combo", COMBOS)

@@ -55,7 +55,9 @@ def template_repo() -> TemplateRepo:
 
 
 def cruft(*args: str, cwd: Path) -> str:
-    result = subprocess.run([tool("cruft"), *args], cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [tool("cruft"), *args], cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 0, f"cruft {' '.join(args)} failed:\n{output}"
     return output
@@ -67,7 +69,18 @@ def created_earlier(combo: str) -> Path:
     repo = template_repo()
     out = _ROOT / combo
     answers = json.dumps(NAMED_COMBOS[combo])
-    cruft("create", "--no-input", "--checkout", repo.earlier, "--output-dir", str(out), "--extra-context", answers, str(repo.path), cwd=_ROOT)
+    cruft(
+        "create",
+        "--no-input",
+        "--checkout",
+        repo.earlier,
+        "--output-dir",
+        str(out),
+        "--extra-context",
+        answers,
+        str(repo.path),
+        cwd=_ROOT,
+    )
     (project,) = out.iterdir()
     git("init", "--quiet", "--initial-branch=main", cwd=project)
     git("add", "--all", cwd=project)
