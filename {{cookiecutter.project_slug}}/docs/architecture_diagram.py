@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from diagrams import Cluster, Diagram, Edge
-from diagrams.aws.compute import ECR, EKS{% if cookiecutter.use_worker_instance == 'y' %}, EC2{% endif %}
+from diagrams.aws.compute import {% if cookiecutter.use_worker_instance == 'y' %}EC2, {% endif %}ECR, EKS
 from diagrams.aws.database import RDS
 from diagrams.aws.devtools import Codebuild
 from diagrams.aws.management import Cloudwatch{% if cookiecutter.kubernetes_api_access == 'private' %}, SystemsManager{% endif %}
