@@ -42,10 +42,11 @@ def demo(c, output="build", port=8000):
     project = Path(cookiecutter(str(HERE), no_input=True, overwrite_if_exists=True, output_dir=output)).resolve()
     answers = json.loads((project / ".cookiecutter.json").read_text())
     python = project_python(answers["python_version"])
-    # Exactly what uv.lock pins, into the project's .venv, on the interpreter found above.
-    with c.cd(str(project)):
-        c.run(f"{uv()} sync --locked --quiet --python {python.path}")
     venv = project / ".venv"
+    # Exactly what uv.lock pins, into the project's .venv (named, so a caller's UV_PROJECT_ENVIRONMENT,
+    # which nox sets in its sessions, cannot redirect it), on the interpreter found above.
+    with c.cd(str(project)):
+        c.run(f"{uv()} sync --locked --quiet --python {python.path}", env={"UV_PROJECT_ENVIRONMENT": str(venv)})
     env = {"PORT": str(port), "WEB_CONCURRENCY": "2", "APP_ENV": "development"}
     env = {**os.environ, **env, "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}"}
     env.pop("DATABASE_URL", None)  # The demo runs on the embedded SQLite default.

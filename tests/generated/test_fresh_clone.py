@@ -52,7 +52,8 @@ def machine_without_the_version(shims: Path) -> dict[str, str]:
     shims.mkdir()
     (shims / f"python{WANTED}").write_text(REFUSING_SHIM)
     (shims / f"python{WANTED}").chmod(0o755)
-    drop = {"PYENV_VERSION", "VIRTUAL_ENV", "UV_PYTHON"}
+    # A newcomer's shell: no pyenv selection, and none of the venv variables nox sets for this session.
+    drop = {"PYENV_VERSION", "VIRTUAL_ENV", "UV_PYTHON", "UV_PROJECT_ENVIRONMENT"}
     env = {name: value for name, value in os.environ.items() if name not in drop}
     env["PATH"] = f"{shims}{os.pathsep}{env['PATH']}"
     return env

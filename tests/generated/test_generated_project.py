@@ -38,6 +38,12 @@ def database_env() -> dict[str, str]:
     return {"TEST_DATABASE_URL": url} if url else {}
 
 
+def project_env() -> dict[str, str]:
+    """This environment less the venv variables nox set for the template's session (uv would follow them)."""
+    session_variables = ("VIRTUAL_ENV", "UV_PYTHON", "UV_PROJECT_ENVIRONMENT")
+    return {name: value for name, value in os.environ.items() if name not in session_variables}
+
+
 def sessions() -> list[str]:
     if HAS_DOT:
         return [*SESSIONS, "docs"]
@@ -62,7 +68,7 @@ def nox_runs(database_env):
             # --force-python: the interpreter by path, as pyenv's shims may not run it under its name here.
             argv = [tool("nox"), "--non-interactive", "--force-python", python.path, "-s", *sessions()]
             process = subprocess.Popen(
-                argv, cwd=project, env=os.environ | database_env, stdout=log, stderr=subprocess.STDOUT, text=True
+                argv, cwd=project, env=project_env() | database_env, stdout=log, stderr=subprocess.STDOUT, text=True
             )
             stack.callback(process.kill)  # A no-op once the run has ended.
             runs[combo] = (project, process, log, time.monotonic())

@@ -17,10 +17,13 @@ from interpreters import find_python
 COMBOS = list(NAMED_COMBOS.values()) + all_pairs()
 
 
+# nox's uv sessions point these at the session's own venv; here they would redirect uv away from the project.
+SESSION_VARIABLES = ("VIRTUAL_ENV", "UV_PYTHON", "UV_PROJECT_ENVIRONMENT")
+
+
 def uv(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [tool("uv"), *args], cwd=cwd, capture_output=True, text=True, env=os.environ | env, check=False
-    )
+    outer = {name: value for name, value in os.environ.items() if name not in SESSION_VARIABLES}
+    return subprocess.run([tool("uv"), *args], cwd=cwd, capture_output=True, text=True, env=outer | env, check=False)
 
 
 def python_of(project: Path) -> str:
