@@ -33,7 +33,9 @@ def pytest_terminal_summary(terminalreporter) -> None:
             terminalreporter.write_line(line)
 
 
-COMBOS = every_combo()
+# Besides the matrix, one bake with Graviton nodes: its deploy.yml builds arm64 under QEMU, a step the
+# other bakes do not have, so the linters must see it too.
+COMBOS = every_combo() | {"graviton": {"node_instance_type": "m7g.large"}}
 
 
 def run(argv: list[str], **kwargs) -> subprocess.CompletedProcess[str]:
@@ -59,10 +61,11 @@ def load_yaml(path: Path) -> dict:
 class Bake:
     """One distinct `.github/` tree (copied under the scan folder) and the answers that made it."""
 
-    def __init__(self, name: str, answers: dict[str, str], root: Path, slug: str) -> None:
+    def __init__(self, name: str, answers: dict[str, str], root: Path, project: Path) -> None:
         self.name = name
         self.answers = answers
-        self.slug = slug
+        self.project = project
+        self.slug = project.name
         self.root = root
         self.github = root / ".github"
 
@@ -95,7 +98,7 @@ def bakes(tmp_path_factory) -> dict[str, Bake]:
             # Named after the first combo with this tree, so the linters' file paths say which bake it is.
             root = scan / re.sub(r"[^A-Za-z0-9.-]+", "_", name)
             shutil.copytree(github, root / ".github")
-            by_digest[digest] = Bake(name, answers, root, project.name)
+            by_digest[digest] = Bake(name, answers, root, project)
         result[name] = by_digest[digest]
     report(
         f"timing: rendered {len(result)} bakes, {len(by_digest)} distinct .github trees, "

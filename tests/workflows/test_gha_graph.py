@@ -1,11 +1,11 @@
-"""The workflows' shape, read from the parsed YAML: job graph, digest hand-off, roles, permissions, pins."""
+"""Every workflow's hygiene, read from the parsed YAML: permissions, pins, env-only inputs, timeouts, runners;
+CI's sessions; the invoke commands the steps run exist in the generated tasks."""
 
 from __future__ import annotations
 
 import re
 
-import pytest
-from bakery import OPTIONS
+from gha_jobs import RUNNER_IDS, answer, invocations, reaches_cluster
 from gha_support import load_yaml
 
 # The release commits these actions are pinned to, read from each repository's tags.
@@ -18,13 +18,13 @@ PINS = {
     "docker/build-push-action": ("53b7df96c91f9c12dcc8a07bcb9ccacbed38856a", "v7.3.0"),
     "hashicorp/setup-terraform": ("dfe3c3f87815947d99a8997f908cb6525fc44e9e", "v4.0.1"),
     "helm/kind-action": ("ef37e7f390d99f746eb8b610417061a60e82a6cc", "v1.14.0"),
+    "actions/upload-artifact": ("bbbca2ddaa5d8feaa63e36b76fdaad77386f024f", "v7.0.0"),
+    "actions/download-artifact": ("3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c", "v8.0.1"),
+    "sigstore/cosign-installer": ("6f9f17788090df1f26f669e9d70d6ae9567deba6", "v4.1.2"),
+    "docker/setup-qemu-action": ("96fe6ef7f33517b61c61be40b68a1882f3264fb8", "v4.2.0"),
+    "peter-evans/create-pull-request": ("5f6978faf089d4d20b00c7766989d076bb2fc7f1", "v8.1.1"),
 }
 EXPRESSION = re.compile(r"\$\{\{")
-
-
-def answer(bake, option: str) -> str:
-    default = OPTIONS[option]
-    return bake.answers.get(option, default[0] if isinstance(default, list) else default)
 
 
 def steps_of(bake):
@@ -38,6 +38,24 @@ def steps_of(bake):
             yield f"actions/{action.parent.name}", None, step
 
 
+# The only jobs that may write through GITHUB_TOKEN, and what: everything else reads at most.
+WRITERS = {
+    ("template-update.yml", "update"): {"contents", "pull-requests"},
+    ("terraform.yml", "drift-issue"): {"issues"},
+}
+WORKFLOWS = {"ci.yml", "deploy.yml", "terraform.yml", "e2e.yml", "redeploy.yml", "template-update.yml"}
+
+
+def jobs_of(bake):
+    for name, workflow in bake.workflows().items():
+        for job_id, job in workflow["jobs"].items():
+            yield name, workflow, job_id, job
+
+
+def test_the_workflows_are_these(bake):
+    assert set(bake.workflows()) == WORKFLOWS
+
+
 def test_every_workflow_starts_with_no_permissions(bake):
     for name, workflow in bake.workflows().items():
         assert workflow.get("permissions") == {}, f"{name}: top-level permissions must be {{}}"
@@ -45,17 +63,23 @@ def test_every_workflow_starts_with_no_permissions(bake):
             assert "permissions" in job, f"{name} job {job_id} must state its permissions"
 
 
-def test_only_jobs_that_assume_a_role_get_an_id_token(bake):
-    for name, workflow in bake.workflows().items():
-        for job_id, job in workflow["jobs"].items():
-            permissions = job["permissions"] or {}
-            assumes = any(
-                str(s.get("uses", "")).startswith("aws-actions/configure-aws-credentials@")
-                for s in job.get("steps", [])
-            )
-            assert (permissions.get("id-token") == "write") == assumes, f"{name} job {job_id}"
-            writes = {scope for scope, level in permissions.items() if level == "write"} - {"id-token"}
-            assert not writes, f"{name} job {job_id} writes {writes}"
+def signs(job: dict) -> bool:
+    return any(s.get("run", "").startswith("cosign sign ") for s in job.get("steps", []))
+
+
+def test_an_id_token_only_where_a_role_is_assumed_or_an_image_signed(bake):
+    for name, _, job_id, job in jobs_of(bake):
+        permissions = job["permissions"] or {}
+        assumes = any(
+            str(s.get("uses", "")).startswith("aws-actions/configure-aws-credentials@") for s in job.get("steps", [])
+        )
+        assert (permissions.get("id-token") == "write") == (assumes or signs(job)), f"{name} job {job_id}"
+
+
+def test_only_the_listed_jobs_write(bake):
+    for name, _, job_id, job in jobs_of(bake):
+        writes = {scope for scope, level in (job["permissions"] or {}).items() if level == "write"} - {"id-token"}
+        assert writes == WRITERS.get((name, job_id), set()), f"{name} job {job_id} writes {writes}"
 
 
 def test_uses_are_pinned_to_verified_release_commits(bake):
@@ -74,9 +98,10 @@ def test_uses_are_pinned_to_verified_release_commits(bake):
 
 def test_uses_are_the_lines_the_yaml_means(bake):
     """The line check above sees every `uses:` the parsed YAML has (none hides in flow style)."""
-    parsed = sorted(str(step["uses"]) for _, _, step in steps_of(bake) if "uses" in step)
-    text = sorted(m for path in bake.yaml_files() for m in re.findall(r"uses:\s*(\S+)", path.read_text()))
-    assert parsed == text
+    parsed = [str(step["uses"]) for _, _, step in steps_of(bake) if "uses" in step]
+    parsed += [job["uses"] for _, _, _, job in jobs_of(bake) if "uses" in job]
+    text = [m for path in bake.yaml_files() for m in re.findall(r"uses:\s*(\S+)", path.read_text())]
+    assert sorted(parsed) == sorted(text)
 
 
 def test_no_expression_inside_run_scripts(bake):
@@ -92,24 +117,60 @@ def test_checkout_never_persists_credentials(bake):
 
 
 def test_jobs_have_timeouts(bake):
-    for name, workflow in bake.workflows().items():
-        for job_id, job in workflow["jobs"].items():
+    for name, _, job_id, job in jobs_of(bake):
+        if "uses" not in job:  # a called workflow's jobs carry their own
             assert isinstance(job.get("timeout-minutes"), int), f"{name} job {job_id}"
 
 
-def test_ci_runs_the_nox_sessions_and_nothing_else(bake):
+def test_cluster_jobs_run_in_their_environments_vpc_and_the_rest_on_github(bake):
+    """D1: a job whose commands reach an AWS environment's Kubernetes API runs on that environment's
+    CodeBuild runner and under its GitHub environment; every other job on ubuntu-24.04."""
+    cluster_jobs = 0
+    for name, workflow, job_id, job in jobs_of(bake):
+        if "uses" in job:
+            continue
+        targets = {
+            argv[argv.index("--env") + 1]
+            for _, _, argv in invocations(workflow, job)
+            if reaches_cluster(argv) and "--env" in argv
+        } - {"e2e"}  # kind, on the GitHub runner itself
+        if not targets:
+            assert job["runs-on"] == "ubuntu-24.04", f"{name} job {job_id}"
+            continue
+        (target,) = targets
+        cluster_jobs += 1
+        assert job["runs-on"] == f"codebuild-{bake.slug}-{target}-runner-{RUNNER_IDS}", f"{name} job {job_id}"
+        assert job["environment"] == target, f"{name} job {job_id}"
+    # deploy: staging, production; terraform: two applies; redeploy: one job for either.
+    assert cluster_jobs == 5
+
+
+def test_ci_runs_the_nox_sessions_and_the_update_check(bake):
     ci = bake.workflow("ci.yml")
-    on = ci["on"]
-    assert "pull_request" in on and on["push"]["branches"] == ["main"]
-    assert ci["concurrency"]["cancel-in-progress"] is True
-    assert "github.ref" in ci["concurrency"]["group"]
+    assert set(ci["on"]) == {"pull_request", "workflow_call"}, "main runs CI inside deploy.yml"
+    assert ci["concurrency"] == {"group": "ci-${{ github.ref }}", "cancel-in-progress": True}
     sessions = set(ci["jobs"]["checks"]["strategy"]["matrix"]["session"]) | {"tests"}
-    assert sessions == {"tests", "lint", "typing", "iac"}
+    assert sessions == {"tests", "lint", "typing", "iac", "docs"}
     for job_id, job in ci["jobs"].items():
         for step in job.get("steps", []):
-            if "run" in step and job_id != "ci-status":
+            if (
+                "run" in step
+                and job_id not in ("ci-status", "template")
+                and step.get("if") != "matrix.session == 'docs'"
+            ):
                 assert step["run"].startswith("nox --session "), f"ci.yml {job_id}: {step['run']!r}"
+    (graphviz,) = [s for s in ci["jobs"]["checks"]["steps"] if s.get("if") == "matrix.session == 'docs'"]
+    assert graphviz["run"].endswith("apt-get install --yes --quiet --no-install-recommends graphviz")
     assert ci["env"]["PYTHON_VERSION"] == answer(bake, "python_version")
+
+
+def test_ci_says_on_pull_requests_whether_a_template_update_is_due(bake):
+    template = bake.workflow("ci.yml")["jobs"]["template"]
+    assert template["if"] == "github.event_name == 'pull_request'"
+    assert template["continue-on-error"] is True, "a template release must not block pull requests"
+    setup = [s for s in template["steps"] if s.get("uses") == "./.github/actions/setup"]
+    assert setup[0]["with"] == {"install": "cruft"}
+    assert template["steps"][-1]["run"] == "cruft check"
 
 
 def test_ci_tests_run_on_the_database_version_rds_runs(bake):
@@ -120,129 +181,35 @@ def test_ci_tests_run_on_the_database_version_rds_runs(bake):
     assert tests["steps"][-1]["run"].startswith("nox --session tests")
 
 
-def test_ci_status_job_waits_for_every_job(bake):
+def test_ci_status_job_waits_for_every_required_job(bake):
     jobs = bake.workflow("ci.yml")["jobs"]
     status = jobs["ci-status"]
     assert status["if"] == "always()"
-    assert set(status["needs"]) == set(jobs) - {"ci-status"}
-
-
-def test_deploy_builds_once_then_staging_then_production(bake):
-    jobs = bake.workflow("deploy.yml")["jobs"]
-    assert set(jobs) == {"build", "staging", "production"}
-    assert "needs" not in jobs["build"]
-    assert jobs["staging"]["needs"] in ("build", ["build"])
-    assert set(jobs["production"]["needs"]) == {"build", "staging"}
-    for env in ("staging", "production"):
-        assert jobs[env]["environment"] == env
-        assert jobs[env]["concurrency"] == {"group": f"deploy-{env}", "cancel-in-progress": False}
-    builds = [s for s in jobs["build"]["steps"] if str(s.get("uses", "")).startswith("docker/build-push-action@")]
-    assert len(builds) == 1 and builds[0]["with"]["push"] is True
-    assert builds[0]["id"] == "build"
-    assert jobs["build"]["outputs"]["digest"] == "${{ steps.build.outputs.digest || steps.existing.outputs.digest }}"
-    (existing,) = [s for s in jobs["build"]["steps"] if s.get("id") == "existing"]
-    assert "aws ecr describe-images" in existing["run"]
-    assert builds[0]["if"] == "steps.existing.outputs.digest == ''", "a commit is built at most once"
-
-
-def test_production_deploys_the_digest_staging_deployed(bake):
-    jobs = bake.workflow("deploy.yml")["jobs"]
-    for env in ("staging", "production"):
-        assert jobs[env]["env"]["IMAGE_DIGEST"] == "${{ needs.build.outputs.digest }}", env
-        deploys = [s for s in jobs[env]["steps"] if s.get("id") == "deploy"]
-        assert len(deploys) == 1, env
-        assert deploys[0]["run"] == f'invoke deploy --env {env} --image "$IMAGE_DIGEST"'
-
-
-def test_a_failed_deploy_is_rolled_back(bake):
-    jobs = bake.workflow("deploy.yml")["jobs"]
-    for env in ("staging", "production"):
-        steps = jobs[env]["steps"]
-        ids = [s.get("id") for s in steps]
-        rollbacks = [i for i, s in enumerate(steps) if s.get("run") == f"invoke rollback --env {env}"]
-        assert len(rollbacks) == 1, env
-        assert rollbacks[0] > ids.index("deploy"), f"{env}: the rollback must come after the deploy step"
-        condition = steps[rollbacks[0]]["if"]
-        assert "failure()" in condition and "steps.deploy.outcome == 'failure'" in condition
-
-
-def role(bake, env: str) -> str:
-    return f"arn:aws:iam::{answer(bake, 'aws_account_id')}:role/{bake.slug}-{env}-deploy"
-
-
-def role_used(workflow: dict, job: dict) -> str:
-    (step,) = [s for s in job["steps"] if str(s.get("uses", "")).startswith("aws-actions/configure-aws-credentials@")]
-    reference = step["with"]["role-to-assume"]
-    match = re.fullmatch(r"\$\{\{ env\.(\w+) \}\}", reference)
-    return workflow["env"][match.group(1)] if match else reference
-
-
-def test_each_job_assumes_its_environments_deploy_role(bake):
-    deploy = bake.workflow("deploy.yml")
-    assert role_used(deploy, deploy["jobs"]["build"]) == role(bake, "staging")
-    assert deploy["jobs"]["build"]["environment"] == "staging", "the staging role trusts only that environment"
-    for env in ("staging", "production"):
-        assert role_used(deploy, deploy["jobs"][env]) == role(bake, env)
-    region = answer(bake, "aws_region")
-    assert deploy["env"]["ECR_REPOSITORY"] == (
-        f"{answer(bake, 'aws_account_id')}.dkr.ecr.{region}.amazonaws.com/{bake.slug}"
-    )
-
-
-def test_terraform_plans_pull_requests_read_only_and_applies_main_behind_environments(bake):
-    workflow = bake.workflow("terraform.yml")
-    jobs = workflow["jobs"]
-    plan = jobs["plan"]
-    assert plan["if"] == "github.event_name == 'pull_request'"
-    assert set(plan["strategy"]["matrix"]["environment"]) == {"staging", "production"}
-    assert role_used(workflow, plan) == f"arn:aws:iam::{answer(bake, 'aws_account_id')}:role/{bake.slug}-plan"
-    assert plan["env"]["TF_CLI_ARGS_plan"] == "-lock=false"
-    assert any("GITHUB_STEP_SUMMARY" in s.get("run", "") for s in plan["steps"])
-    assert jobs["apply-staging"]["if"] == "github.event_name == 'push'"
-    assert jobs["apply-production"]["needs"] == "apply-staging"
-    for env in ("staging", "production"):
-        job = jobs[f"apply-{env}"]
-        assert job["environment"] == env
-        assert job["concurrency"]["cancel-in-progress"] is False
-        assert role_used(workflow, job) == role(bake, env)
-        assert job["steps"][-1]["run"] == f"invoke provision --env {env} --auto-approve"
-
-
-def test_e2e_only_runs_by_hand(bake):
-    on = bake.workflow("e2e.yml")["on"]
-    assert set(on) == {"workflow_dispatch"}
-
-
-def test_e2e_deploys_in_the_order_invoke_deploy_uses(bake):
-    """Database and everything but the app first, then the migration Job, then the app, then probes."""
-    workflow = bake.workflow("e2e.yml")
-    (job,) = workflow["jobs"].values()
-    assert workflow["env"]["NAMESPACE"] == bake.slug
-    lines = [line.strip() for step in job["steps"] for line in step.get("run", "").splitlines()]
-    applies = [i for i, line in enumerate(lines) if line.startswith("kubectl apply")]
-    assert len(applies) == 3
-    assert "notin (web,migration)" in lines[applies[0]]
-    assert lines[applies[1]].endswith("--selector app.kubernetes.io/component=migration")
-    assert "--selector" not in lines[applies[2]]
-    (render,) = [i for i, line in enumerate(lines) if line.startswith("kubectl kustomize k8s/overlays/e2e")]
-    (migrated,) = [i for i, line in enumerate(lines) if "wait --for=condition=complete" in line]
-    assert render < applies[0] < applies[1] < migrated < applies[2]
-    runs = "\n".join(lines)
-    for path in ("/livez", "/readyz"):
-        assert path in runs
+    assert set(status["needs"]) == set(jobs) - {"ci-status", "template"}
 
 
 def test_composite_setup_action(bake):
     action = load_yaml(bake.github / "actions" / "setup" / "action.yml")
     assert action["runs"]["using"] == "composite"
     assert action["inputs"]["python-version"]["default"] == answer(bake, "python_version")
+    folder = bake.github / "actions" / "setup"
+    for requirements, tools in (("requirements.txt", ["nox", "uv"]), ("cruft-requirements.txt", ["cruft"])):
+        pinned = re.findall(r"^([a-z]+)==\d+(?:\.\d+)+$", (folder / requirements).read_text(), re.MULTILINE)
+        assert pinned == tools, requirements
+    (ops,) = [s for s in action["runs"]["steps"] if s.get("if") == "inputs.install == 'ops'"]
+    assert ops["run"] == 'UV_PROJECT_ENVIRONMENT="$pythonLocation" uv sync --locked --inexact --extra ops', "uv.lock"
 
 
-def test_dependabot_watches_actions_pip_and_docker(bake):
-    config = load_yaml(bake.github / "dependabot.yml")
-    assert {u["package-ecosystem"] for u in config["updates"]} == {"github-actions", "pip", "docker"}
-
-
-@pytest.mark.parametrize("workflow", ["ci.yml", "deploy.yml", "terraform.yml", "e2e.yml"])
-def test_contract_workflows_exist(bake, workflow):
-    assert (bake.github / "workflows" / workflow).is_file()
+def test_dependabot_watches_every_pinned_ecosystem_and_terraform_root(bake):
+    updates = {u["package-ecosystem"]: u for u in load_yaml(bake.github / "dependabot.yml")["updates"]}
+    assert set(updates) == {"github-actions", "uv", "pip", "docker", "terraform"}
+    assert updates["uv"]["directory"] == "/"
+    assert updates["pip"]["directory"] == "/.github/actions/setup"
+    assert set(updates["github-actions"]["directories"]) == {"/", "/.github/actions/setup"}
+    roots = {"/terraform/bootstrap"} | {
+        f"/terraform/environments/{path.name}" for path in (bake.project / "terraform" / "environments").iterdir()
+    }
+    assert roots == {"/terraform/bootstrap", "/terraform/environments/staging", "/terraform/environments/production"}
+    assert set(updates["terraform"]["directories"]) == roots
+    for ecosystem, update in updates.items():
+        assert update["cooldown"]["default-days"] >= 7, ecosystem
