@@ -1,10 +1,12 @@
 """Development sessions: `nox` runs tests, lint and typing; `nox -s docs` builds the site; CI calls the same sessions.
 
 Every session installs exactly what uv.lock pins, hash-checked (`uv sync --locked`, which also fails
-when the lock no longer matches pyproject.toml). Sessions run on the Python in .python-version (also
-the classifier in pyproject.toml): pyenv and uv both read that file, so `python{{ cookiecutter.python_version }}` is found in
-this folder even when it is not your global version. Without it, run `nox --force-python 3.X` with
-another supported version. Tests run on PostgreSQL when TEST_DATABASE_URL is set (for example
+when the lock no longer matches pyproject.toml). Sessions run on the Python version of the classifier
+in pyproject.toml, the one in .python-version: pyenv and uv read that file, so `python{{ cookiecutter.python_version }}` is found
+in this folder even when it is not your global version. Without that version, run
+`nox --force-python 3.X` (or an interpreter's path) with another supported one.
+
+Tests run on PostgreSQL when TEST_DATABASE_URL is set (for example
 postgresql://postgres@127.0.0.1:5432/test) and on SQLite otherwise; REQUIRE_POSTGRES=1 makes the
 SQLite fallback an error.
 """
@@ -19,7 +21,7 @@ nox.options.default_venv_backend = "uv"
 nox.options.sessions = ["tests", "lint", "typing"]
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
-# The Python version comes from pyproject.toml's classifiers, so it is written down once.
+# The Python version comes from pyproject.toml's classifiers (the same as .python-version's).
 PYTHON = nox.project.python_versions(PYPROJECT)
 
 
