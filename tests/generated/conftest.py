@@ -1,6 +1,6 @@
 """The generated layer's background runs: each project's own nox sessions, started once per test
-session. The slow tests of this layer that do not need them (the fresh clone, the lock install) ask for
-them anyway, so the runs install and test while those tests work instead of after them."""
+session and side by side. Nothing else of this layer runs beside them on purpose: the projects' own
+suites hold timing-sensitive tests, and the two runs already fill a 2-core machine."""
 
 from __future__ import annotations
 

@@ -17,12 +17,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-import pytest
 from bakery import TEMPLATE_DIR, default_answer
 from interpreters import find_python
-
-# Slow and independent of them: let the projects' nox runs (conftest.py) go on meanwhile.
-pytestmark = pytest.mark.usefixtures("nox_runs")
 
 WANTED = default_answer("python_version")
 # What pyenv prints for a version that is installed but not selected; exit 127, like a missing command.

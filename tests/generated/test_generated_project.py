@@ -4,7 +4,7 @@ This is what a team gets on day one: if these fail, the generated repository is 
 commit. The projects are the ones the update tests made (tests/update: created at an earlier template
 commit, then updated with cruft to this one, and checked to be identical to a fresh render), so one
 run proves both that a fresh project is green and that an updated one is. The default bake and one
-other combination (another Python, another name) run side by side (conftest.py starts them early), since
+other combination (another Python, another name) run side by side (conftest.py starts them), since
 each spends much of its time waiting on installs and the database.
 """
 

@@ -51,7 +51,6 @@ def locked_versions(project: Path) -> dict[str, str]:
     return {package["name"]: package["version"] for package in lock["package"]}
 
 
-@pytest.mark.usefixtures("nox_runs")  # Slow: let the projects' nox runs (conftest.py) go on meanwhile.
 def test_the_lock_installs_offline_in_a_clean_venv(tmp_path):
     project = shutil.copytree(render(), tmp_path / "project")
     python = python_of(project)
