@@ -1,16 +1,23 @@
 """The template's test pyramid: one session per layer, each in its own pinned venv.
 
 `nox` runs every default session; `nox -s bench` runs the benchmark. Set TEST_DATABASE_URL to a
-PostgreSQL URL (and REQUIRE_POSTGRES=1 to make its absence a failure, as CI does).
+PostgreSQL URL (and REQUIRE_POSTGRES=1 to make its absence a failure, as CI does; CI also sets
+REQUIRE_GRAPHVIZ=1, so a missing graphviz fails the docs checks instead of skipping them).
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import time
 from pathlib import Path
 
 import nox
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE / "tests"))
+
+from interpreters import NoPython, find_python  # noqa: E402  (tests/ is put on sys.path above)
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.error_on_missing_interpreters = True
@@ -25,10 +32,22 @@ nox.options.sessions = [
     "reliability",
 ]
 
-PYTHON = "3.11"
-HERE = Path(__file__).parent
+
+def template_python() -> str:
+    """The template's own sessions run on Python 3.11, else the nearest supported one (said in one line)."""
+    try:
+        python = find_python("3.11")
+    except NoPython as missing:
+        raise SystemExit(str(missing)) from None
+    if python.note:
+        print(python.note, file=sys.stderr)
+    return python.path
+
+
+# By path: pyenv's shims may not run it by name (python3.11) here.
+PYTHON = template_python()
 CHECKOV_VENV = HERE / ".nox" / "_checkov"
-PASSED_ENV = ("TEST_DATABASE_URL", "REQUIRE_POSTGRES")
+PASSED_ENV = ("TEST_DATABASE_URL", "REQUIRE_POSTGRES", "REQUIRE_GRAPHVIZ")
 # The template's own Python; the generated project's is linted inside each bake, with its own config.
 TEMPLATE_PYTHON = ["hooks", "tests", "bench", "noxfile.py", "tasks.py"]
 
@@ -53,15 +72,15 @@ def checkov_bin(session: nox.Session) -> str:
     return str(checkov)
 
 
-def run_layer(session: nox.Session, layer: str, *, checkov: bool = False) -> None:
-    """Install the layer's pinned requirements and run its tests, timing both."""
+def run_layer(session: nox.Session, layer: str, *paths: str, checkov: bool = False) -> None:
+    """Install the layer's pinned requirements and run its tests (tests/<layer>, or paths), timing both."""
     started = time.monotonic()
     session.install("-r", f"requirements/{layer}.txt")
     env = {name: os.environ[name] for name in PASSED_ENV if name in os.environ}
     if checkov:
         env["CHECKOV_BIN"] = checkov_bin(session)
     installed = time.monotonic()
-    session.run("pytest", f"tests/{layer}", *(session.posargs or ["-q"]), env=env)
+    session.run("pytest", *(paths or [f"tests/{layer}"]), *(session.posargs or ["-q"]), env=env)
     session.log(f"timing: {layer}: install {installed - started:.0f}s, tests {time.monotonic() - installed:.0f}s")
 
 
@@ -106,8 +125,9 @@ def workflows(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def generated(session: nox.Session) -> None:
-    """Install generated projects and run their own nox sessions (tests on PostgreSQL, lint, typing)."""
-    run_layer(session, "generated")
+    """The README set-up in a fresh clone; cruft updates from an earlier template; the lock; the updated
+    projects' own nox sessions (tests on PostgreSQL, lint, typing, docs)."""
+    run_layer(session, "generated", "tests/generated", "tests/update")
 
 
 @nox.session(python=PYTHON)

@@ -1,4 +1,5 @@
-"""Maintainer tasks for the template: render and run a demo project, show the test matrix, clean up."""
+"""Maintainer tasks for the template: render and run a demo project, re-lock the generated project's
+dependencies, show the test matrix, clean up."""
 
 from __future__ import annotations
 
@@ -7,8 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
+import tempfile
 from pathlib import Path
 
 from cookiecutter.main import cookiecutter
@@ -16,6 +16,11 @@ from invoke import Exit, task
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE / "tests"))
+
+from interpreters import Interpreter, NoPython, find_python  # noqa: E402  (tests/ is put on sys.path above)
+
+# Jinja's delimiters: uv.lock is rendered by cookiecutter, so none may appear in it.
+JINJA_DELIMITERS = ("{{", "}}", "{%", "%}", "{#", "#}")
 
 
 def uv() -> str:
@@ -25,54 +30,75 @@ def uv() -> str:
     return find_uv_bin()
 
 
-def probe(url: str, *, data: bytes | None = None, attempts: int = 50) -> dict:
-    """The JSON body of a 2xx answer from url, retrying while the server starts."""
-    headers = {"Content-Type": "application/json"} if data else {}
-    for _ in range(attempts):
-        try:
-            with urllib.request.urlopen(urllib.request.Request(url, data=data, headers=headers), timeout=5) as answer:
-                return json.loads(answer.read() or b"{}")
-        except OSError:
-            time.sleep(0.2)
-    raise Exit(f"demo: {url} did not answer with 2xx in {attempts * 0.2:.0f}s.")
-
-
 @task(
     help={
         "output": "folder to render the project into (default: build)",
         "port": "local port for the app (default: 8000)",
-        "check": "start the app, create and read one item, then stop (what the tests run)",
     }
 )
-def demo(c, output="build", port=8000, check=False):
+def demo(c, output="build", port=8000):
     """Render the default project and run its app locally on SQLite (Ctrl-C stops it)."""
     # cookiecutter's API, not its command: `.venv/bin/invoke demo` runs without the venv on PATH.
     project = Path(cookiecutter(str(HERE), no_input=True, overwrite_if_exists=True, output_dir=output)).resolve()
-    venv = project / ".venv"
     answers = json.loads((project / ".cookiecutter.json").read_text())
-    python, package = answers["python_version"], answers["package_name"]
-    c.run(f"{uv()} venv --quiet --allow-existing --python {python} {venv}")
-    c.run(f"{uv()} pip install --quiet --python {venv / 'bin' / 'python'} -e {project}")
+    python = project_python(answers["python_version"])
+    venv = project / ".venv"
+    # Exactly what uv.lock pins, into the project's .venv (named, so a caller's UV_PROJECT_ENVIRONMENT,
+    # which nox sets in its sessions, cannot redirect it), on the interpreter found above.
+    with c.cd(str(project)):
+        c.run(f"{uv()} sync --locked --quiet --python {python.path}", env={"UV_PROJECT_ENVIRONMENT": str(venv)})
     env = {"PORT": str(port), "WEB_CONCURRENCY": "2", "APP_ENV": "development"}
     env = {**os.environ, **env, "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}"}
     env.pop("DATABASE_URL", None)  # The demo runs on the embedded SQLite default.
     with c.cd(str(project)):
         c.run("alembic upgrade head", env=env)
-    command = ["gunicorn", "--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", f"{package}.wsgi:app"]
-    if not check:
-        print(f"Serving http://127.0.0.1:{port}/api/v1/items (Ctrl-C to stop)")
-        subprocess.run(command, cwd=project, env=env, check=False)
-        return
-    server = subprocess.Popen(command, cwd=project, env=env)
+    print(f"Serving http://127.0.0.1:{port}/api/v1/items (Ctrl-C to stop)", flush=True)
+    app = f"{answers['package_name']}.wsgi:app"
+    command = ["gunicorn", "--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", app]
+    subprocess.run(command, cwd=project, env=env, check=False)
+
+
+def project_python(wanted: str) -> Interpreter:
+    """The interpreter for the project's Python version, or the nearest supported one (said in one line)."""
     try:
-        base = f"http://127.0.0.1:{port}"
-        print("readyz:", probe(f"{base}/readyz"))
-        created = probe(f"{base}/api/v1/items", data=json.dumps({"name": "demo item"}).encode())
-        print("created:", created)
-        print("read back:", probe(f"{base}/api/v1/items/{created['id']}"))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+        python = find_python(wanted)
+    except NoPython as missing:
+        raise Exit(str(missing)) from None
+    print(python.note or f"Python {python.version}: {python.path}", flush=True)
+    return python
+
+
+@task(
+    help={
+        "upgrade": "move every pin to the newest release pyproject.toml allows "
+        "(default: keep each pin the lock has while pyproject.toml still allows it)"
+    }
+)
+def lock(c, upgrade=False):
+    """Re-lock the generated project: render the defaults, run `uv lock`, write the templated uv.lock back."""
+    template_lock = HERE / "{{cookiecutter.project_slug}}" / "uv.lock"
+    with tempfile.TemporaryDirectory() as scratch:
+        project = Path(cookiecutter(str(HERE), no_input=True, output_dir=scratch))
+        answers = json.loads((project / ".cookiecutter.json").read_text())
+        python = project_python(answers["python_version"])
+        with c.cd(str(project)):
+            c.run(f"{uv()} lock --python {python.path}{' --upgrade' if upgrade else ''}")
+        text = templated_lock((project / "uv.lock").read_text(), answers["project_slug"])
+    if template_lock.exists() and template_lock.read_text() == text:
+        print("uv.lock is unchanged.")
+        return
+    template_lock.write_text(text)
+    print(f"uv.lock written: {text.count('[[package]]')} packages; commit {template_lock.relative_to(HERE)}.")
+
+
+def templated_lock(text: str, slug: str) -> str:
+    """The default project's uv.lock with its own name turned into the slug expression cookiecutter renders."""
+    if found := [delimiter for delimiter in JINJA_DELIMITERS if delimiter in text]:
+        raise Exit(f"uv.lock contains Jinja delimiters {found}: cookiecutter would render them.")
+    own_name = f'name = "{slug}"\n'
+    if text.count(own_name) != 1:
+        raise Exit(f"uv.lock should name the project {slug!r} exactly once; it does {text.count(own_name)} times.")
+    return text.replace(own_name, 'name = "{{ cookiecutter.project_slug }}"\n')
 
 
 @task

@@ -1,4 +1,10 @@
-"""Development sessions: `nox` runs tests, lint and typing; CI calls the same sessions.
+"""Development sessions: `nox` runs tests, lint and typing; `nox -s docs` builds the site; CI calls the same sessions.
+
+Every session installs exactly what uv.lock pins, hash-checked (`uv sync --locked`, which also fails
+when the lock no longer matches pyproject.toml). Sessions run on the Python version of the classifier
+in pyproject.toml, the one in .python-version: pyenv and uv read that file, so `python{{ cookiecutter.python_version }}` is found
+in this folder even when it is not your global version. Without that version, run
+`nox --force-python 3.X` (or an interpreter's path) with another supported one.
 
 Tests run on PostgreSQL when TEST_DATABASE_URL is set (for example
 postgresql://postgres@127.0.0.1:5432/test) and on SQLite otherwise; REQUIRE_POSTGRES=1 makes the
@@ -11,20 +17,27 @@ import os
 
 import nox
 
-nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.default_venv_backend = "uv"
 nox.options.sessions = ["tests", "lint", "typing"]
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
-# The Python version comes from pyproject.toml's classifiers, so it is written down once.
+# The Python version comes from pyproject.toml's classifiers (the same as .python-version's).
 PYTHON = nox.project.python_versions(PYPROJECT)
 
 
-def pinned(name: str) -> str:
-    """The requirement for `name` exactly as pinned in the `dev` extra."""
-    for requirement in PYPROJECT["project"]["optional-dependencies"]["dev"]:
-        if requirement.split("==")[0].split("[")[0] == name:
-            return str(requirement)
-    raise ValueError(f"{name} is not pinned in the dev extra of pyproject.toml")
+def sync(session: nox.Session, *extras: str, project: bool = True) -> None:
+    """Install uv.lock's pins of the project's dependencies and these extras into the session's venv."""
+    args = [f"--extra={extra}" for extra in extras] + ([] if project else ["--no-install-project"])
+    # --python keeps the session's interpreter (uv would otherwise pick .python-version's version).
+    session.run_install(
+        "uv",
+        "sync",
+        "--locked",
+        "--quiet",
+        f"--python={session.bin}/python",
+        *args,
+        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
+    )
 
 
 @nox.session(python=PYTHON)
@@ -39,14 +52,14 @@ def tests(session: nox.Session) -> None:
         )
     else:
         session.log("database: SQLite (set TEST_DATABASE_URL to run on PostgreSQL)")
-    session.install("-e", ".[dev,ops]")
+    sync(session, "dev", "ops")
     session.run("pytest", *(session.posargs or ["--cov", "--cov-report=term"]))
 
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """Check style and formatting with ruff."""
-    session.install(pinned("ruff"))
+    sync(session, "dev", project=False)
     session.run("ruff", "check", *(session.posargs or ["."]))
     session.run("ruff", "format", "--check", *(session.posargs or ["."]))
 
@@ -54,8 +67,16 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def typing(session: nox.Session) -> None:
     """Type-check with mypy (strict on the app package)."""
-    session.install("-e", ".[dev]")
+    sync(session, "dev")
     session.run("mypy", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """Build the documentation site into site/ with mkdocs --strict (the diagram needs graphviz's `dot`)."""
+    sync(session, "docs", project=False)
+    # NO_MKDOCS_2_WARNING: Material prints a notice about its successor on every build otherwise.
+    session.run("mkdocs", "build", "--strict", *session.posargs, env={"NO_MKDOCS_2_WARNING": "1"})
 
 
 # --- Infrastructure sessions --------------------------------------------------------------------

@@ -1,62 +1,49 @@
-"""Install generated projects and run their own nox sessions: tests on PostgreSQL, lint, typing.
+"""Run generated projects' own nox sessions: tests on PostgreSQL, lint, typing and the docs site.
 
 This is what a team gets on day one: if these fail, the generated repository is red from its first
-commit. The default bake and one other combination (another Python, another name) are run, side by
-side, since each spends much of its time waiting on installs and the database.
+commit. The projects are the ones the update tests made (tests/update: created at an earlier template
+commit, then updated with cruft to this one, and checked to be identical to a fresh render), so one
+run proves both that a fresh project is green and that an updated one is. The default bake and one
+other combination (another Python, another name) run side by side (conftest.py starts them), since
+each spends much of its time waiting on installs and the database.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import subprocess
-import tempfile
 import time
 
 import pytest
-from bakery import NAMED_COMBOS, render, tool
+from generated_runs import COMBOS, HAS_DOT, sessions
 
-COMBOS = ["default", "custom-domain"]
-SESSIONS = ["tests", "lint", "typing"]
-
-
-@pytest.fixture(scope="module")
-def database_env() -> dict[str, str]:
-    url = os.environ.get("TEST_DATABASE_URL")
-    if not url and os.environ.get("REQUIRE_POSTGRES") == "1":
-        pytest.fail("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set: the generated tests must run on PostgreSQL")
-    if not url:
-        print("TEST_DATABASE_URL is not set: the generated projects' tests run on SQLite only")
-    return {"TEST_DATABASE_URL": url} if url else {}
-
-
-@pytest.fixture(scope="module")
-def nox_runs(database_env):
-    """Start every combo's `nox -s tests lint typing` at once; each test waits for its own."""
-    with contextlib.ExitStack() as stack:
-        runs = {}
-        for combo in COMBOS:
-            log = stack.enter_context(tempfile.TemporaryFile(mode="w+"))
-            process = subprocess.Popen(
-                [tool("nox"), "--non-interactive", "-s", *SESSIONS],
-                cwd=render(**NAMED_COMBOS[combo]),
-                env=os.environ | database_env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                text=True,
-            )
-            stack.callback(process.kill)  # A no-op once the run has ended.
-            runs[combo] = (process, log, time.monotonic())
-        yield runs
+# Labels of the diagram's nodes that only some answers draw: CloudFront for use_cloudfront=y, Route 53
+# for a domain with a hosted zone (custom-domain).
+DIAGRAM_LABELS = {
+    "default": {"CloudFront": True, "Route 53": False},
+    "custom-domain": {"CloudFront": True, "Route 53": True},
+}
 
 
 @pytest.mark.parametrize("combo", COMBOS)
 def test_generated_project_passes_its_own_nox_sessions(combo, nox_runs):
-    process, log, started = nox_runs[combo]
-    returncode = process.wait(timeout=1200)
+    _, process, log, started = nox_runs[combo]
+    returncode = process.wait(timeout=1800)
     log.seek(0)
     print(log.read()[-6000:])
     print(
         f"timing: generated project {combo}: {time.monotonic() - started:.0f}s (run alongside {len(COMBOS) - 1} other)"
     )
-    assert returncode == 0, f"the generated project's nox sessions {SESSIONS} failed for {combo}"
+    assert returncode == 0, f"the generated project's nox sessions {sessions()} failed for {combo}"
+
+
+@pytest.mark.parametrize("combo", COMBOS)
+def test_the_docs_site_shows_the_answers_architecture(combo, nox_runs):
+    if not HAS_DOT:
+        sessions()  # Fails under REQUIRE_GRAPHVIZ=1.
+        pytest.skip("graphviz's `dot` is not on PATH: no docs site was built")
+    project, process, _, _ = nox_runs[combo]
+    process.wait(timeout=1800)  # Whether the other sessions passed is the test above's business.
+    site = project / "site"
+    assert (site / "index.html").exists(), "the docs session built no site"
+    diagram = (site / "architecture.svg").read_text()
+    for label, drawn in DIAGRAM_LABELS[combo].items():
+        assert (f">{label}<" in diagram) is drawn, f"{label} should {'' if drawn else 'not '}be in the diagram"

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
 import requests
+from interpreters import find_python
 
 # The tests' own connections carry this name, so killing "the app's connections" spares them.
 TEST_APPLICATION_NAME = "reliability-tests"
@@ -110,25 +111,13 @@ class Project:
         return str(self.venv / "bin" / name)
 
 
-def _python_for(pyproject: dict) -> str:
-    """The oldest interpreter the project accepts (`requires-python = ">=3.X"`), else this one.
-
-    pyenv's shims exist for every installed version but only run the selected ones, so each
-    candidate is tried before it is used.
-    """
-    spec = pyproject["project"].get("requires-python", "")
-    wanted = spec.removeprefix(">=").split(",")[0].strip() if spec.startswith(">=") else ""
-    if not wanted:
-        return sys.executable
-    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
-    candidates = [
-        shutil.which(f"python{wanted}"),
-        *sorted(map(str, pyenv_root.glob(f"versions/{wanted}.*/bin/python{wanted}"))),
-    ]
-    for candidate in filter(None, candidates):
-        if subprocess.run([candidate, "--version"], capture_output=True).returncode == 0:
-            return candidate
-    raise RuntimeError(f"the project needs Python {wanted} (requires-python {spec!r}) and none runs here")
+def _python_for(root: Path) -> str:
+    """The project's Python (its .python-version) wherever pyenv, uv or PATH has it, else the nearest
+    supported one, said in one line (tests/interpreters.py)."""
+    python = find_python((root / ".python-version").read_text().strip())
+    if python.note:
+        log(python.note)
+    return python.path
 
 
 def _uv() -> str | None:
@@ -143,7 +132,7 @@ def install_project(root: Path) -> Project:
     pyproject = tomllib.loads(pyproject_text)
     dist_name = pyproject["project"]["name"]
     package = next(p.name for p in (root / "src").iterdir() if (p / "__init__.py").exists())
-    python = _python_for(pyproject)
+    python = _python_for(root)
     key = hashlib.sha256(f"{python}\n{pyproject_text}".encode()).hexdigest()[:16]
     venv = VENV_ROOT / f"{dist_name}-{key}"
     uv = _uv()
