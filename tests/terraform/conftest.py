@@ -88,11 +88,22 @@ def terraform_dir(bake_id: str) -> Path:
     return render(**COMBOS[bake_id]) / "terraform"
 
 
+# The variable files each root is applied with: bootstrap runs once per account, here the registry
+# (staging) account's run, as `invoke bootstrap --env staging` does.
+VAR_FILES = {"bootstrap": ("terraform.tfvars", "staging.tfvars")}
+
+
+def var_files(root: str) -> tuple[str, ...]:
+    return VAR_FILES.get(root, ("terraform.tfvars",))
+
+
 @cache
 def tfvars(bake_id: str, root: str) -> dict:
     """The values a root (`environments/<env>` or `bootstrap`) is applied with."""
-    text = (terraform_dir(bake_id) / root / "terraform.tfvars").read_text()
-    return hcl2.loads(text, serialization_options=OPTIONS)
+    values: dict = {}
+    for name in var_files(root):
+        values |= hcl2.loads((terraform_dir(bake_id) / root / name).read_text(), serialization_options=OPTIONS)
+    return values
 
 
 @cache
@@ -104,7 +115,7 @@ def modules(bake_id: str) -> dict[Path, list[Block]]:
 @cache
 def evaluated(bake_id: str, root: str) -> dict:
     """tfparse's evaluation of one root (`environments/<env>` or `bootstrap`) with its tfvars."""
-    return tfparse.load_from_path(str(terraform_dir(bake_id) / root), vars_paths=["terraform.tfvars"])
+    return tfparse.load_from_path(str(terraform_dir(bake_id) / root), vars_paths=list(var_files(root)))
 
 
 # ---------------------------------------------------------------- checkov, in the background

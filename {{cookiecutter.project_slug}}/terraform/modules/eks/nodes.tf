@@ -62,10 +62,10 @@ resource "aws_eks_node_group" "this" {
   node_group_name_prefix = "${var.name}-default-"
   version                = aws_eks_cluster.this.version
   node_role_arn          = aws_iam_role.nodes.arn
-  subnet_ids      = var.subnet_ids
-  instance_types  = [var.node_instance_type]
-  ami_type        = local.ami_type
-  capacity_type   = "ON_DEMAND"
+  subnet_ids             = var.subnet_ids
+  instance_types         = [var.node_instance_type]
+  ami_type               = local.ami_type
+  capacity_type          = "ON_DEMAND"
 
   scaling_config {
     min_size     = var.node_min_size

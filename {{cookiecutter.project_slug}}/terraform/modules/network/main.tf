@@ -58,19 +58,19 @@ resource "aws_subnet" "public" {
 }
 
 resource "aws_subnet" "private" {
-  count             = local.zones
-  vpc_id            = aws_vpc.this.id
-  cidr_block        = local.private_cidrs[count.index]
+  count                = local.zones
+  vpc_id               = aws_vpc.this.id
+  cidr_block           = local.private_cidrs[count.index]
   availability_zone_id = local.zone_ids[count.index]
-  tags              = { Name = "${var.name}-private-${local.zone_ids[count.index]}", Tier = "private" }
+  tags                 = { Name = "${var.name}-private-${local.zone_ids[count.index]}", Tier = "private" }
 }
 
 resource "aws_subnet" "database" {
-  count             = local.zones
-  vpc_id            = aws_vpc.this.id
-  cidr_block        = local.database_cidrs[count.index]
+  count                = local.zones
+  vpc_id               = aws_vpc.this.id
+  cidr_block           = local.database_cidrs[count.index]
   availability_zone_id = local.zone_ids[count.index]
-  tags              = { Name = "${var.name}-database-${local.zone_ids[count.index]}", Tier = "database" }
+  tags                 = { Name = "${var.name}-database-${local.zone_ids[count.index]}", Tier = "database" }
 }
 
 resource "aws_eip" "nat" {

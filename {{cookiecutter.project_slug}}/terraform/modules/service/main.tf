@@ -66,16 +66,17 @@ module "eks" {
   deletion_protection      = var.deletion_protection
   cluster_admin_arns       = concat(var.cluster_admin_arns, [local.provision_role_arn])
   namespace_admin_arns     = { deploy = module.deploy_role.role_arn }
-  api_client_security_group_ids = merge(
-    { ci-runner = module.ci_runner.security_group_id },
-    local.private_api ? { access-host = module.access_host[0].security_group_id } : {},
-  )
   app_namespace            = var.project
   app_service_account      = var.project
   app_secret_arns          = [module.database.master_secret_arn]
   app_kms_key_arns         = [module.kms.key_arn]
   metrics_namespace        = var.project
   permissions_boundary_arn = local.boundary_arn
+
+  api_client_security_group_ids = merge(
+    { ci-runner = module.ci_runner.security_group_id },
+    local.private_api ? { access-host = module.access_host[0].security_group_id } : {},
+  )
 }
 
 module "database" {

@@ -10,25 +10,25 @@ mock_provider "aws" {
 }
 
 variables {
-  name                 = "probe-staging"
-  kubernetes_version   = "1.35"
-  vpc_id               = "vpc-0123456789abcdef0"
-  vpc_cidr_block       = "10.10.0.0/16"
-  subnet_ids           = ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]
-  kms_key_arn          = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-4000-8000-000000000002"
-  node_instance_type   = "t3.medium"
-  node_min_size        = 2
-  node_max_size        = 3
-  node_desired_size    = 2
-  log_retention_days   = 30
-  deletion_protection  = false
-  app_namespace        = "probe"
-  app_service_account  = "probe"
-  app_secret_arns      = ["arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-probe"]
-  app_kms_key_arns     = ["arn:aws:kms:us-east-1:123456789012:key/00000000-0000-4000-8000-000000000002"]
-  metrics_namespace    = "probe"
-  cluster_admin_arns   = ["arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_0123456789abcdef", "arn:aws:iam::123456789012:role/probe-staging-provision"]
-  namespace_admin_arns = { deploy = "arn:aws:iam::123456789012:role/probe-staging-deploy" }
+  name                     = "probe-staging"
+  kubernetes_version       = "1.35"
+  vpc_id                   = "vpc-0123456789abcdef0"
+  vpc_cidr_block           = "10.10.0.0/16"
+  subnet_ids               = ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]
+  kms_key_arn              = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-4000-8000-000000000002"
+  node_instance_type       = "t3.medium"
+  node_min_size            = 2
+  node_max_size            = 3
+  node_desired_size        = 2
+  log_retention_days       = 30
+  deletion_protection      = false
+  app_namespace            = "probe"
+  app_service_account      = "probe"
+  app_secret_arns          = ["arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-probe"]
+  app_kms_key_arns         = ["arn:aws:kms:us-east-1:123456789012:key/00000000-0000-4000-8000-000000000002"]
+  metrics_namespace        = "probe"
+  cluster_admin_arns       = ["arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_0123456789abcdef", "arn:aws:iam::123456789012:role/probe-staging-provision"]
+  namespace_admin_arns     = { deploy = "arn:aws:iam::123456789012:role/probe-staging-deploy" }
   permissions_boundary_arn = "arn:aws:iam::123456789012:policy/probe-staging-boundary"
   api_client_security_group_ids = {
     ci-runner   = "sg-0123456789abcdef0"
