@@ -93,7 +93,8 @@ data "aws_iam_policy_document" "boundary" {
     ]
   }
 
-  # Everything the other environment's Terraform created carries Environment = <other> (default_tags).
+  # Everything the other environment's Terraform created carries Environment = <other> (default_tags):
+  # its KMS key included, whose ARN cannot be named in advance.
   statement {
     sid       = "NothingTaggedForTheOtherEnvironment"
     effect    = "Deny"
@@ -129,18 +130,6 @@ data "aws_iam_policy_document" "boundary" {
       test     = "StringLike"
       variable = "aws:ResourceTag/aws:rds:primaryDBInstanceArn"
       values   = ["arn:${local.partition}:rds:*:${local.account_id}:db:${local.other_name}"]
-    }
-  }
-
-  statement {
-    sid       = "NotTheOtherEnvironmentsKey"
-    effect    = "Deny"
-    actions   = ["kms:*"]
-    resources = ["*"]
-    condition {
-      test     = "ForAnyValue:StringEquals"
-      variable = "kms:ResourceAliases"
-      values   = ["alias/${local.other_name}"]
     }
   }
 }

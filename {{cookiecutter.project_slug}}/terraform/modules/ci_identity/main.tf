@@ -73,16 +73,12 @@ data "aws_iam_policy_document" "plan" {
     resources = ["${local.state_arn}/${var.environment}/terraform.tfstate"]
   }
 
+  # No object outside its own state prefix, in any bucket: a plan reads nothing else.
   statement {
     sid           = "NoOtherStateKey"
     effect        = "Deny"
     actions       = ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject"]
     not_resources = ["${local.state_arn}/${var.environment}/*"]
-    condition {
-      test     = "StringEquals"
-      variable = "s3:ResourceAccount"
-      values   = [local.account_id]
-    }
   }
 
   statement {
