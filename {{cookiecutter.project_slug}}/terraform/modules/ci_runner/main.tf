@@ -10,6 +10,7 @@ locals {
 }
 
 resource "aws_cloudwatch_log_group" "this" {
+  #checkov:skip=CKV_AWS_338:Retention is chosen per environment (log_retention_days); runner logs are job transcripts GitHub keeps too.
   name              = "/aws/codebuild/${local.project_name}"
   retention_in_days = var.log_retention_days
   kms_key_id        = var.kms_key_arn
@@ -64,6 +65,7 @@ resource "aws_iam_role" "this" {
 # What the runner host itself needs: its logs, its network interfaces in the VPC and the GitHub
 # connection. The jobs it runs get AWS rights only from the roles they assume.
 data "aws_iam_policy_document" "this" {
+  #checkov:skip=CKV_AWS_356:The VPC Describe calls CodeBuild makes have no resource-level permissions; every write below names its resources.
   statement {
     sid       = "WriteOwnLogs"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
@@ -86,9 +88,19 @@ data "aws_iam_policy_document" "this" {
   }
 
   statement {
-    sid       = "ManageOwnNetworkInterfaces"
-    actions   = ["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface"]
-    resources = ["*"] # the interface does not exist before it is created; the subnet condition below scopes permissions
+    sid     = "CreateInterfacesInTheRunnerSubnets"
+    actions = ["ec2:CreateNetworkInterface"]
+    resources = concat(
+      ["arn:${local.partition}:ec2:${data.aws_region.current.region}:${local.account_id}:network-interface/*"],
+      [for id in var.subnet_ids : "arn:${local.partition}:ec2:${data.aws_region.current.region}:${local.account_id}:subnet/${id}"],
+      [aws_security_group.this.arn],
+    )
+  }
+
+  statement {
+    sid       = "DeleteInterfaces"
+    actions   = ["ec2:DeleteNetworkInterface"]
+    resources = ["arn:${local.partition}:ec2:${data.aws_region.current.region}:${local.account_id}:network-interface/*"]
   }
 
   statement {
