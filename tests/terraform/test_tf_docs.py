@@ -31,7 +31,15 @@ def test_architecture_page_has_a_diagram_and_consistent_costs(bake_id):
         assert abs(sum(amounts) - float(MONEY.match(total[column]).group(1))) <= 0.5
     staging, production = (float(MONEY.match(total[column]).group(1)) for column in (1, 2))
     assert staging < production, "staging is meant to be the cheaper environment"
-    optional = {"WAF web ACL on CloudFront": "use_cloudfront=n", "Worker EC2": "use_worker_instance=n"}
+    optional = {
+        "WAF web ACL on CloudFront": "use_cloudfront=n",
+        "Worker EC2": "use_worker_instance=n",
+        "SSM access instance": "kubernetes_api_access=public",
+    }
     for item, absent_when in optional.items():
         listed = any(row[0].startswith(item) for row in items)
         assert listed != (absent_when in bake_id), f"{item}: listed={listed} in bake {bake_id}"
+    assert any(row[0].startswith("~CodeBuild runner") for row in items), "every environment pays for its CI runner"
+    isolation = text.split("## Isolation of the environments", 1)[1]
+    shared = "Residual risk of the shared account" in isolation
+    assert shared != ("production_aws_account_id=" in bake_id), "the shared-account risk is stated exactly when shared"

@@ -8,6 +8,56 @@ output "cluster_name" {
   value       = module.service.cluster_name
 }
 
+output "cluster_endpoint" {
+  description = "URL of the Kubernetes API server."
+  value       = module.service.cluster_endpoint
+}
+
+output "cluster_arn" {
+  description = "ARN of the EKS cluster."
+  value       = module.service.cluster_arn
+}
+
+output "kubernetes_api_access" {
+  description = "How the Kubernetes API is reached: private (VPC runner, invoke tunnel) or public (listed CIDRs)."
+  value       = module.service.kubernetes_api_access
+}
+
+output "runner_project_name" {
+  description = "CodeBuild project of the VPC's GitHub Actions runner (runs-on: codebuild-<this>-<run id>-<attempt>)."
+  value       = module.service.runner_project_name
+}
+
+output "access_instance_id" {
+  description = "SSM-only instance invoke tunnel forwards through (empty with public API access)."
+  value       = module.service.access_instance_id
+}
+
+output "provision_role_arn" {
+  description = "Role that applies this environment's Terraform (terraform.yml's apply job)."
+  value       = module.service.provision_role_arn
+}
+
+output "cluster_autoscaler_role_arn" {
+  description = "Pod Identity role of kube-system/cluster-autoscaler."
+  value       = module.service.cluster_autoscaler_role_arn
+}
+
+output "node_group_name" {
+  description = "Managed node group the Cluster Autoscaler resizes."
+  value       = module.service.node_group_name
+}
+
+output "vpc_cidr" {
+  description = "IPv4 CIDR of the environment's VPC (the NetworkPolicies admit it)."
+  value       = module.service.vpc_cidr
+}
+
+output "availability_zone_ids" {
+  description = "Zone IDs the environment's subnets span."
+  value       = module.service.availability_zone_ids
+}
+
 output "ecr_repository_url" {
   description = "ECR repository the image is pushed to (shared by both environments)."
   value       = module.service.ecr_repository_url

@@ -118,6 +118,31 @@ variable "log_retention_days" {
   description = "Days CloudWatch log groups keep their events."
   type        = number
 }
+
+variable "vpc_cidr" {
+  description = "IPv4 CIDR of the environment's VPC (/16 to /20)."
+  type        = string
+}
+
+variable "kubernetes_api_access" {
+  description = "How the Kubernetes API is reached: private (VPC runner, SSM tunnel) or public (kubernetes_api_cidrs)."
+  type        = string
+}
+
+variable "kubernetes_api_cidrs" {
+  description = "IPv4 CIDRs allowed to the public Kubernetes API endpoint (public access only)."
+  type        = list(string)
+}
+
+variable "cluster_admin_arns" {
+  description = "IAM roles or users given cluster-admin access entries (an SSO role's ARN keeps its path)."
+  type        = list(string)
+}
+
+variable "registry_account_id" {
+  description = "Account holding the ECR repository (the staging account)."
+  type        = string
+}
 {%- if cookiecutter.use_worker_instance == 'y' %}
 
 variable "worker_instance_type" {

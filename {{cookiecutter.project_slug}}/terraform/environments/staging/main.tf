@@ -28,6 +28,11 @@ module "service" {
   db_max_connections_alarm    = var.db_max_connections_alarm
   deletion_protection         = var.deletion_protection
   log_retention_days          = var.log_retention_days
+  vpc_cidr                    = var.vpc_cidr
+  kubernetes_api_access       = var.kubernetes_api_access
+  kubernetes_api_cidrs        = var.kubernetes_api_cidrs
+  cluster_admin_arns          = var.cluster_admin_arns
+  registry_account_id         = var.registry_account_id
 {%- if cookiecutter.use_worker_instance == 'y' %}
   worker_instance_type        = var.worker_instance_type
 {%- endif %}

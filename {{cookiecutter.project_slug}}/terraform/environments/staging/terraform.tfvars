@@ -25,6 +25,12 @@ db_max_connections_alarm    = 60
 
 deletion_protection = false
 log_retention_days  = 30
+
+vpc_cidr              = "{{ cookiecutter.staging_vpc_cidr }}"
+kubernetes_api_access = "{{ cookiecutter.kubernetes_api_access }}"
+kubernetes_api_cidrs  = [{% for cidr in cookiecutter.kubernetes_api_cidrs.split(',') if cidr.strip() %}"{{ cidr.strip() }}"{{ ", " if not loop.last }}{% endfor %}]
+cluster_admin_arns    = [{% for arn in cookiecutter.cluster_admin_arns.split(',') if arn.strip() %}"{{ arn.strip() }}"{{ ", " if not loop.last }}{% endfor %}]
+registry_account_id   = "{{ cookiecutter.aws_account_id }}"
 {%- if cookiecutter.use_worker_instance == 'y' %}
 
 worker_instance_type = "t3.micro"

@@ -1,6 +1,20 @@
+# Add-ons are pinned per Kubernetes version (versions_table.tf) or follow EKS's default for the
+# cluster's version: either way they move with kubernetes_version, in the same apply.
+data "aws_eks_addon_version" "default" {
+  for_each           = toset(["eks-pod-identity-agent", "metrics-server", "amazon-cloudwatch-observability"])
+  addon_name         = each.key
+  kubernetes_version = aws_eks_cluster.this.version
+}
+
+locals {
+  # An unlisted version gets no pins here; the cluster's precondition then stops the plan.
+  pinned = lookup(local.addon_versions, var.kubernetes_version, { "vpc-cni" = null, "kube-proxy" = null, "coredns" = null })
+}
+
 resource "aws_eks_addon" "vpc_cni" {
   cluster_name                = aws_eks_cluster.this.name
   addon_name                  = "vpc-cni"
+  addon_version               = local.pinned["vpc-cni"]
   resolve_conflicts_on_create = "OVERWRITE"
   resolve_conflicts_on_update = "OVERWRITE"
   # The app's NetworkPolicy objects are enforced by the VPC CNI's network policy agent.
@@ -10,6 +24,7 @@ resource "aws_eks_addon" "vpc_cni" {
 resource "aws_eks_addon" "kube_proxy" {
   cluster_name                = aws_eks_cluster.this.name
   addon_name                  = "kube-proxy"
+  addon_version               = local.pinned["kube-proxy"]
   resolve_conflicts_on_create = "OVERWRITE"
   resolve_conflicts_on_update = "OVERWRITE"
 }
@@ -17,6 +32,7 @@ resource "aws_eks_addon" "kube_proxy" {
 resource "aws_eks_addon" "pod_identity_agent" {
   cluster_name                = aws_eks_cluster.this.name
   addon_name                  = "eks-pod-identity-agent"
+  addon_version               = data.aws_eks_addon_version.default["eks-pod-identity-agent"].version
   resolve_conflicts_on_create = "OVERWRITE"
   resolve_conflicts_on_update = "OVERWRITE"
 }
@@ -25,6 +41,7 @@ resource "aws_eks_addon" "pod_identity_agent" {
 resource "aws_eks_addon" "coredns" {
   cluster_name                = aws_eks_cluster.this.name
   addon_name                  = "coredns"
+  addon_version               = local.pinned["coredns"]
   resolve_conflicts_on_create = "OVERWRITE"
   resolve_conflicts_on_update = "OVERWRITE"
   depends_on                  = [aws_eks_node_group.this]
@@ -34,6 +51,7 @@ resource "aws_eks_addon" "coredns" {
 resource "aws_eks_addon" "metrics_server" {
   cluster_name                = aws_eks_cluster.this.name
   addon_name                  = "metrics-server"
+  addon_version               = data.aws_eks_addon_version.default["metrics-server"].version
   resolve_conflicts_on_create = "OVERWRITE"
   resolve_conflicts_on_update = "OVERWRITE"
   depends_on                  = [aws_eks_node_group.this]
@@ -42,6 +60,7 @@ resource "aws_eks_addon" "metrics_server" {
 resource "aws_eks_addon" "cloudwatch_observability" {
   cluster_name                = aws_eks_cluster.this.name
   addon_name                  = "amazon-cloudwatch-observability"
+  addon_version               = data.aws_eks_addon_version.default["amazon-cloudwatch-observability"].version
   resolve_conflicts_on_create = "OVERWRITE"
   resolve_conflicts_on_update = "OVERWRITE"
 

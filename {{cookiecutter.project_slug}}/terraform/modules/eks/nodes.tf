@@ -55,14 +55,17 @@ resource "aws_launch_template" "nodes" {
   }
 }
 
+# A change that replaces the group (instance type, subnets) brings the new group up before the old
+# one goes, hence a generated name; the nodes follow the control plane's Kubernetes version.
 resource "aws_eks_node_group" "this" {
-  cluster_name    = aws_eks_cluster.this.name
-  node_group_name = "${var.name}-default"
-  node_role_arn   = aws_iam_role.nodes.arn
-  subnet_ids      = var.subnet_ids
-  instance_types  = [var.node_instance_type]
-  ami_type        = local.ami_type
-  capacity_type   = "ON_DEMAND"
+  cluster_name           = aws_eks_cluster.this.name
+  node_group_name_prefix = "${var.name}-default-"
+  version                = aws_eks_cluster.this.version
+  node_role_arn          = aws_iam_role.nodes.arn
+  subnet_ids             = var.subnet_ids
+  instance_types         = [var.node_instance_type]
+  ami_type               = local.ami_type
+  capacity_type          = "ON_DEMAND"
 
   scaling_config {
     min_size     = var.node_min_size
@@ -80,7 +83,8 @@ resource "aws_eks_node_group" "this" {
   }
 
   lifecycle {
-    # The cluster's scaling decides the current size once the group exists.
+    create_before_destroy = true
+    # The Cluster Autoscaler decides the current size once the group exists.
     ignore_changes = [scaling_config[0].desired_size]
   }
 

@@ -32,3 +32,41 @@ output "app_role_arn" {
   description = "IAM role the application's pods get through EKS Pod Identity."
   value       = aws_iam_role.app.arn
 }
+
+output "cluster_version" {
+  description = "Kubernetes minor version of the control plane."
+  value       = aws_eks_cluster.this.version
+}
+
+output "node_group_name" {
+  description = "Name of the managed node group (generated, so a replacement can start before the old group goes)."
+  value       = aws_eks_node_group.this.node_group_name
+}
+
+output "cluster_autoscaler_role_arn" {
+  description = "IAM role the Cluster Autoscaler's service account (kube-system/cluster-autoscaler) gets through EKS Pod Identity."
+  value       = aws_iam_role.cluster_autoscaler.arn
+}
+
+output "node_role_arn" {
+  description = "IAM role of the nodes (pulls images, also cross-account from the registry account)."
+  value       = aws_iam_role.nodes.arn
+}
+
+output "cluster_endpoint_public_access" {
+  description = "Whether the Kubernetes API also has a public endpoint (limited to public_access_cidrs)."
+  value       = aws_eks_cluster.this.vpc_config[0].endpoint_public_access
+}
+
+output "cluster_admin_arns" {
+  description = "Principals with cluster-admin access entries."
+  value       = sort(keys(aws_eks_access_entry.admins))
+}
+
+output "addon_versions" {
+  description = "Add-on versions this cluster runs, by add-on name."
+  value = {
+    for addon in [aws_eks_addon.vpc_cni, aws_eks_addon.kube_proxy, aws_eks_addon.coredns, aws_eks_addon.pod_identity_agent, aws_eks_addon.metrics_server, aws_eks_addon.cloudwatch_observability] :
+    addon.addon_name => addon.addon_version
+  }
+}

@@ -55,13 +55,13 @@ variable "endpoint_public_access" {
 }
 
 variable "public_access_cidrs" {
-  description = "CIDRs allowed to reach the public API endpoint when it is on."
+  description = "CIDRs allowed to reach the public API endpoint when it is on (EKS takes at most 40)."
   type        = list(string)
   default     = []
 
   validation {
-    condition     = alltrue([for cidr in var.public_access_cidrs : can(cidrhost(cidr, 0)) && cidr != "0.0.0.0/0"])
-    error_message = "public_access_cidrs must be valid IPv4 CIDRs and must not include 0.0.0.0/0 (name the office or VPN ranges)."
+    condition     = length(var.public_access_cidrs) <= 40 && alltrue([for cidr in var.public_access_cidrs : can(cidrhost(cidr, 0)) && cidr != "0.0.0.0/0"])
+    error_message = "public_access_cidrs must be at most 40 valid IPv4 CIDRs and must not include 0.0.0.0/0 (name the office or VPN ranges)."
   }
 }
 
@@ -126,10 +126,33 @@ variable "deletion_protection" {
   type        = bool
 }
 
-variable "cluster_admins" {
-  description = "IAM principals given cluster-admin through access entries, by a stable key (e.g. { deploy = <role arn> })."
+variable "cluster_admin_arns" {
+  description = "IAM roles and users given AmazonEKSClusterAdminPolicy at cluster scope (administrators, the provision role). Role ARNs keep their path (an SSO role's aws-reserved/sso.amazonaws.com/...)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.cluster_admin_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[A-Za-z0-9+=,.@_/-]+$", arn))])
+    error_message = "cluster_admin_arns must hold IAM role or user ARNs such as arn:aws:iam::123456789012:role/Admin (not an sts assumed-role ARN)."
+  }
+}
+
+variable "namespace_admin_arns" {
+  description = "IAM roles given AmazonEKSAdminPolicy in app_namespace only, by a stable key (e.g. { deploy = <role arn> })."
   type        = map(string)
   default     = {}
+}
+
+variable "api_client_security_group_ids" {
+  description = "Security groups inside the VPC allowed to the Kubernetes API on 443, by a stable key (e.g. { ci-runner = sg-... })."
+  type        = map(string)
+  default     = {}
+}
+
+variable "app_database_connect_arns" {
+  description = "rds-db:connect resources of the app's database role (RDS IAM authentication); empty grants none."
+  type        = list(string)
+  default     = []
 }
 
 variable "app_namespace" {

@@ -5,12 +5,26 @@ resource "aws_cloudwatch_log_group" "flow_logs" {
   kms_key_id        = var.kms_key_arn
 }
 
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+
+# Only the flow logs of this account and region may use the role (confused-deputy guard).
 data "aws_iam_policy_document" "flow_logs_assume" {
   statement {
     actions = ["sts:AssumeRole"]
     principals {
       type        = "Service"
       identifiers = ["vpc-flow-logs.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${data.aws_partition.current.partition}:ec2:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:vpc-flow-log/*"]
     }
   }
 }

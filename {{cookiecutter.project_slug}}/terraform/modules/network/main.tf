@@ -1,20 +1,26 @@
+# Zones are chosen by ID, which names the same physical zone in every account (zone names are
+# shuffled per account), and only among the region's own Availability Zones: Local and Wavelength
+# Zones, opted into or not, are left out.
 data "aws_availability_zones" "available" {
-  #checkov:skip=CKV_AWS_394:The zones used are the first az_count names in sorted order (slice), so a newly added zone never changes the set.
-  state = "available"
+  #checkov:skip=CKV_AWS_394:The zones used are the first az_count zone IDs in sorted order, so a newly added zone never changes the set.
+  state            = "available"
+  exclude_zone_ids = var.excluded_zone_ids
   filter {
-    name   = "opt-in-status"
-    values = ["opt-in-not-required"]
+    name   = "zone-type"
+    values = ["availability-zone"]
   }
 }
 
 locals {
-  azs = slice(data.aws_availability_zones.available.names, 0, var.az_count)
-  # The first /19 of the VPC holds the small subnets: public /22s at 0-2, database /22s at 4-6.
-  # Private subnets, where nodes and pods take their IPs, get whole /19s from the fifth /19 on.
-  public_cidrs   = [for i in range(var.az_count) : cidrsubnet(var.cidr_block, 6, i)]
-  database_cidrs = [for i in range(var.az_count) : cidrsubnet(var.cidr_block, 6, 4 + i)]
-  private_cidrs  = [for i in range(var.az_count) : cidrsubnet(var.cidr_block, 3, 4 + i)]
-  nat_count      = var.single_nat_gateway ? 1 : var.az_count
+  zone_ids = slice(sort(data.aws_availability_zones.available.zone_ids), 0, min(var.az_count, length(data.aws_availability_zones.available.zone_ids)))
+  zones    = length(local.zone_ids)
+  # The first quarter of the VPC holds the small subnets: public blocks at 0-2, database blocks at
+  # 4-6 (each 1/64 of the VPC). Private subnets, where nodes and pods take their IPs, get whole
+  # eighths from the fifth on. The same plan fits every prefix from /16 to /20.
+  public_cidrs   = [for i in range(local.zones) : cidrsubnet(var.cidr_block, 6, i)]
+  database_cidrs = [for i in range(local.zones) : cidrsubnet(var.cidr_block, 6, 4 + i)]
+  private_cidrs  = [for i in range(local.zones) : cidrsubnet(var.cidr_block, 3, 4 + i)]
+  nat_count      = var.single_nat_gateway ? 1 : local.zones
 }
 
 resource "aws_vpc" "this" {
@@ -22,6 +28,13 @@ resource "aws_vpc" "this" {
   enable_dns_support   = true
   enable_dns_hostnames = true
   tags                 = { Name = var.name }
+
+  lifecycle {
+    precondition {
+      condition     = local.zones >= 2
+      error_message = "This region offers ${local.zones} Availability Zone(s) that EKS accepts (zone IDs ${join(", ", local.zone_ids)}); EKS and a Multi-AZ database need at least 2: choose another region."
+    }
+  }
 }
 
 # Nothing may use the default security group: it is stripped of every rule.
@@ -36,41 +49,41 @@ resource "aws_internet_gateway" "this" {
 }
 
 resource "aws_subnet" "public" {
-  count                   = var.az_count
+  count                   = local.zones
   vpc_id                  = aws_vpc.this.id
   cidr_block              = local.public_cidrs[count.index]
-  availability_zone       = local.azs[count.index]
+  availability_zone_id    = local.zone_ids[count.index]
   map_public_ip_on_launch = false
-  tags                    = { Name = "${var.name}-public-${local.azs[count.index]}", Tier = "public" }
+  tags                    = { Name = "${var.name}-public-${local.zone_ids[count.index]}", Tier = "public" }
 }
 
 resource "aws_subnet" "private" {
-  count             = var.az_count
-  vpc_id            = aws_vpc.this.id
-  cidr_block        = local.private_cidrs[count.index]
-  availability_zone = local.azs[count.index]
-  tags              = { Name = "${var.name}-private-${local.azs[count.index]}", Tier = "private" }
+  count                = local.zones
+  vpc_id               = aws_vpc.this.id
+  cidr_block           = local.private_cidrs[count.index]
+  availability_zone_id = local.zone_ids[count.index]
+  tags                 = { Name = "${var.name}-private-${local.zone_ids[count.index]}", Tier = "private" }
 }
 
 resource "aws_subnet" "database" {
-  count             = var.az_count
-  vpc_id            = aws_vpc.this.id
-  cidr_block        = local.database_cidrs[count.index]
-  availability_zone = local.azs[count.index]
-  tags              = { Name = "${var.name}-database-${local.azs[count.index]}", Tier = "database" }
+  count                = local.zones
+  vpc_id               = aws_vpc.this.id
+  cidr_block           = local.database_cidrs[count.index]
+  availability_zone_id = local.zone_ids[count.index]
+  tags                 = { Name = "${var.name}-database-${local.zone_ids[count.index]}", Tier = "database" }
 }
 
 resource "aws_eip" "nat" {
   count  = local.nat_count
   domain = "vpc"
-  tags   = { Name = "${var.name}-nat-${local.azs[count.index]}" }
+  tags   = { Name = "${var.name}-nat-${local.zone_ids[count.index]}" }
 }
 
 resource "aws_nat_gateway" "this" {
   count         = local.nat_count
   allocation_id = aws_eip.nat[count.index].id
   subnet_id     = aws_subnet.public[count.index].id
-  tags          = { Name = "${var.name}-${local.azs[count.index]}" }
+  tags          = { Name = "${var.name}-${local.zone_ids[count.index]}" }
 
   depends_on = [aws_internet_gateway.this]
 }
@@ -87,27 +100,27 @@ resource "aws_route" "public_internet" {
 }
 
 resource "aws_route_table_association" "public" {
-  count          = var.az_count
+  count          = local.zones
   subnet_id      = aws_subnet.public[count.index].id
   route_table_id = aws_route_table.public.id
 }
 
 # One private route table per AZ, so moving from one NAT to one per AZ changes only the routes.
 resource "aws_route_table" "private" {
-  count  = var.az_count
+  count  = local.zones
   vpc_id = aws_vpc.this.id
-  tags   = { Name = "${var.name}-private-${local.azs[count.index]}" }
+  tags   = { Name = "${var.name}-private-${local.zone_ids[count.index]}" }
 }
 
 resource "aws_route" "private_nat" {
-  count                  = var.az_count
+  count                  = local.zones
   route_table_id         = aws_route_table.private[count.index].id
   destination_cidr_block = "0.0.0.0/0"
   nat_gateway_id         = aws_nat_gateway.this[var.single_nat_gateway ? 0 : count.index].id
 }
 
 resource "aws_route_table_association" "private" {
-  count          = var.az_count
+  count          = local.zones
   subnet_id      = aws_subnet.private[count.index].id
   route_table_id = aws_route_table.private[count.index].id
 }
@@ -119,7 +132,7 @@ resource "aws_route_table" "database" {
 }
 
 resource "aws_route_table_association" "database" {
-  count          = var.az_count
+  count          = local.zones
   subnet_id      = aws_subnet.database[count.index].id
   route_table_id = aws_route_table.database.id
 }

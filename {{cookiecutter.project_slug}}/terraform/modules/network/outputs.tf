@@ -27,3 +27,8 @@ output "nat_gateway_count" {
   description = "How many NAT gateways carry the private subnets' egress."
   value       = length(aws_nat_gateway.this)
 }
+
+output "zone_ids" {
+  description = "IDs of the Availability Zones the subnets span, in subnet order."
+  value       = local.zone_ids
+}

@@ -4,24 +4,34 @@ variable "name" {
 }
 
 variable "cidr_block" {
-  description = "IPv4 CIDR of the VPC; a /16 leaves room for pods (the VPC CNI gives each pod a VPC address)."
+  description = "IPv4 CIDR of the VPC, /16 to /20; the VPC CNI gives each pod a VPC address, so larger leaves room for more pods."
   type        = string
-  default     = "10.0.0.0/16"
 
   validation {
-    condition     = can(cidrhost(var.cidr_block, 0)) && try(tonumber(split("/", var.cidr_block)[1]) <= 16, false)
-    error_message = "cidr_block must be a valid IPv4 CIDR with a prefix of /16 or larger (e.g. 10.0.0.0/16)."
+    condition     = can(cidrhost(var.cidr_block, 0)) && try(tonumber(split("/", var.cidr_block)[1]) >= 16 && tonumber(split("/", var.cidr_block)[1]) <= 20, false)
+    error_message = "cidr_block must be an IPv4 CIDR with a prefix from /16 to /20, such as 10.10.0.0/16."
   }
 }
 
 variable "az_count" {
-  description = "How many availability zones the subnets span."
+  description = "Most Availability Zones the subnets span; fewer when the region has fewer that EKS accepts (at least 2 are required)."
   type        = number
   default     = 3
 
   validation {
     condition     = var.az_count >= 2 && var.az_count <= 3
     error_message = "az_count must be 2 or 3 (EKS and Multi-AZ RDS need at least two zones; the subnet plan has room for three)."
+  }
+}
+
+variable "excluded_zone_ids" {
+  description = "Zone IDs never used: those where EKS refuses to place a control plane (Amazon EKS user guide, cluster VPC requirements)."
+  type        = list(string)
+  default     = ["use1-az3", "usw1-az2", "cac1-az3"]
+
+  validation {
+    condition     = alltrue([for id in var.excluded_zone_ids : can(regex("^[a-z]{2,5}[0-9]+-az[0-9]+$", id))])
+    error_message = "excluded_zone_ids must hold zone IDs such as use1-az3."
   }
 }
 

@@ -40,3 +40,33 @@ resource "aws_ecr_lifecycle_policy" "this" {
     ]
   })
 }
+
+# Other accounts' roles that may pull (production's nodes and deploy role when production has an
+# account of its own). The principal is the account, narrowed to the roles by aws:PrincipalArn, so
+# the policy can be written before those roles exist.
+data "aws_iam_policy_document" "pull" {
+  count = length(var.pull_principal_arns) > 0 ? 1 : 0
+
+  statement {
+    sid = "CrossAccountPull"
+    actions = [
+      "ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:DescribeImages",
+      "ecr:GetDownloadUrlForLayer", "ecr:ListImages",
+    ]
+    principals {
+      type        = "AWS"
+      identifiers = distinct([for arn in var.pull_principal_arns : "${join(":", slice(split(":", arn), 0, 5))}:root"])
+    }
+    condition {
+      test     = "ArnLike"
+      variable = "aws:PrincipalArn"
+      values   = var.pull_principal_arns
+    }
+  }
+}
+
+resource "aws_ecr_repository_policy" "pull" {
+  count      = length(var.pull_principal_arns) > 0 ? 1 : 0
+  repository = aws_ecr_repository.this.name
+  policy     = data.aws_iam_policy_document.pull[0].json
+}

@@ -7,3 +7,8 @@ output "repository_arn" {
   description = "ARN of the repository."
   value       = aws_ecr_repository.this.arn
 }
+
+output "pull_policy_principals" {
+  description = "Roles of other accounts the repository policy lets pull."
+  value       = var.pull_principal_arns
+}

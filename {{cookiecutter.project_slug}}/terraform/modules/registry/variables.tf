@@ -34,3 +34,14 @@ variable "untagged_expiry_days" {
     error_message = "untagged_expiry_days must be at least 1."
   }
 }
+
+variable "pull_principal_arns" {
+  description = "IAM roles of other accounts allowed to pull (e.g. production's node and deploy roles)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.pull_principal_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", arn))])
+    error_message = "pull_principal_arns must hold IAM role ARNs."
+  }
+}

@@ -1,10 +1,29 @@
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+
 locals {
-  name = "${var.project}-${var.environment}"
+  name       = "${var.project}-${var.environment}"
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
+  region     = data.aws_region.current.region
+  # Made by terraform/bootstrap in this account; named, not looked up, so a plan needs no extra reads.
+  boundary_arn       = "arn:${local.partition}:iam::${local.account_id}:policy/${local.name}-boundary"
+  provision_role_arn = "arn:${local.partition}:iam::${local.account_id}:role/${local.name}-provision"
+  state_bucket       = "${var.project}-tfstate-${local.account_id}"
+  cluster_arn        = "arn:${local.partition}:eks:${local.region}:${local.account_id}:cluster/${local.name}"
+  # The repository lives in the registry (staging) account, so both environments deploy one digest.
+  repository_url = "${var.registry_account_id}.dkr.ecr.${local.region}.amazonaws.com/${var.project}"
+  private_api    = var.kubernetes_api_access == "private"
 }
 
-# The repository is account-level (terraform/bootstrap), so both environments deploy one digest.
-data "aws_ecr_repository" "app" {
-  name = var.project
+# The state's key and the runners' GitHub connection come from terraform/bootstrap.
+data "aws_kms_alias" "state" {
+  name = "alias/${var.project}-shared"
+}
+
+data "aws_codestarconnections_connection" "github" {
+  name = "${var.project}-github"
 }
 
 module "kms" {
@@ -25,7 +44,7 @@ module "network" {
   single_nat_gateway       = var.single_nat_gateway
   flow_log_retention_days  = var.log_retention_days
   kms_key_arn              = module.kms.key_arn
-  permissions_boundary_arn = module.ci_identity.permissions_boundary_arn
+  permissions_boundary_arn = local.boundary_arn
 }
 
 module "eks" {
@@ -37,21 +56,27 @@ module "eks" {
   vpc_cidr_block           = module.network.vpc_cidr_block
   subnet_ids               = module.network.private_subnet_ids
   kms_key_arn              = module.kms.key_arn
-  endpoint_public_access   = var.cluster_endpoint_public_access
-  public_access_cidrs      = var.cluster_endpoint_public_access_cidrs
+  endpoint_public_access   = !local.private_api
+  public_access_cidrs      = var.kubernetes_api_cidrs
   node_instance_type       = var.node_instance_type
   node_min_size            = var.node_min_size
   node_max_size            = var.node_max_size
   node_desired_size        = var.node_desired_size
   log_retention_days       = var.log_retention_days
   deletion_protection      = var.deletion_protection
-  cluster_admins           = merge(var.cluster_admin_arns, { deploy = module.ci_identity.deploy_role_arn })
+  cluster_admin_arns       = concat(var.cluster_admin_arns, [local.provision_role_arn])
+  namespace_admin_arns     = { deploy = module.deploy_role.role_arn }
   app_namespace            = var.project
   app_service_account      = var.project
   app_secret_arns          = [module.database.master_secret_arn]
   app_kms_key_arns         = [module.kms.key_arn]
   metrics_namespace        = var.project
-  permissions_boundary_arn = module.ci_identity.permissions_boundary_arn
+  permissions_boundary_arn = local.boundary_arn
+
+  api_client_security_group_ids = merge(
+    { ci-runner = module.ci_runner.security_group_id },
+    local.private_api ? { access-host = module.access_host[0].security_group_id } : {},
+  )
 }
 
 module "database" {
@@ -70,7 +95,7 @@ module "database" {
   vpc_id                   = module.network.vpc_id
   subnet_ids               = module.network.database_subnet_ids
   kms_key_arn              = module.kms.key_arn
-  permissions_boundary_arn = module.ci_identity.permissions_boundary_arn
+  permissions_boundary_arn = local.boundary_arn
   client_security_group_ids = {
     nodes   = module.eks.node_security_group_id
     cluster = module.eks.cluster_security_group_id
@@ -143,15 +168,48 @@ module "worker" {
   kms_key_arn              = module.kms.key_arn
   log_retention_days       = var.log_retention_days
   readable_secret_arns     = [module.database.master_secret_arn]
-  permissions_boundary_arn = module.ci_identity.permissions_boundary_arn
+  permissions_boundary_arn = local.boundary_arn
 }
 {%- endif %}
 
-# The deploy role applies the environment root (terraform.yml) and deploys; every role carries its boundary.
-module "ci_identity" {
-  source = "../ci_identity"
+# Deploys (deploy.yml, the redeploy workflow) act as this narrow role; Terraform is applied by the
+# provision role bootstrap made. Every role of the environment carries bootstrap's boundary.
+module "deploy_role" {
+  source = "../deploy_role"
 
-  name              = local.name
-  environment       = var.environment
-  github_repository = var.github_repository
+  name                     = local.name
+  environment              = var.environment
+  github_repository        = var.github_repository
+  cluster_arn              = local.cluster_arn
+  state_bucket_name        = local.state_bucket
+  state_kms_key_arn        = data.aws_kms_alias.state.target_key_arn
+  registry_account_id      = var.registry_account_id
+  repository_name          = var.project
+  permissions_boundary_arn = local.boundary_arn
+}
+
+# Every CI job that talks to the cluster runs here, inside the VPC, whatever the API access mode.
+module "ci_runner" {
+  source = "../ci_runner"
+
+  name                     = local.name
+  github_repository        = var.github_repository
+  connection_arn           = data.aws_codestarconnections_connection.github.arn
+  vpc_id                   = module.network.vpc_id
+  subnet_ids               = module.network.private_subnet_ids
+  kms_key_arn              = module.kms.key_arn
+  log_retention_days       = var.log_retention_days
+  permissions_boundary_arn = local.boundary_arn
+}
+
+# People reach a private API through Session Manager port forwarding on this instance.
+module "access_host" {
+  source = "../access_host"
+  count  = local.private_api ? 1 : 0
+
+  name                     = local.name
+  vpc_id                   = module.network.vpc_id
+  subnet_id                = module.network.private_subnet_ids[0]
+  kms_key_arn              = module.kms.key_arn
+  permissions_boundary_arn = local.boundary_arn
 }

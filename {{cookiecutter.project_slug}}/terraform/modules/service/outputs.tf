@@ -5,7 +5,7 @@ output "cluster_name" {
 
 output "ecr_repository_url" {
   description = "ECR repository the image is pushed to (shared by both environments)."
-  value       = data.aws_ecr_repository.app.repository_url
+  value       = local.repository_url
 }
 
 output "app_role_arn" {
@@ -15,7 +15,57 @@ output "app_role_arn" {
 
 output "deploy_role_arn" {
   description = "Role GitHub Actions assumes to deploy this environment."
-  value       = module.ci_identity.deploy_role_arn
+  value       = module.deploy_role.role_arn
+}
+
+output "cluster_endpoint" {
+  description = "URL of the Kubernetes API server (private, or public and private; see kubernetes_api_access)."
+  value       = module.eks.cluster_endpoint
+}
+
+output "cluster_arn" {
+  description = "ARN of the EKS cluster."
+  value       = module.eks.cluster_arn
+}
+
+output "kubernetes_api_access" {
+  description = "How the Kubernetes API is reached: private (runner in the VPC, SSM tunnel for people) or public (listed CIDRs)."
+  value       = var.kubernetes_api_access
+}
+
+output "runner_project_name" {
+  description = "CodeBuild project of the VPC's GitHub Actions runner; jobs say runs-on: codebuild-<this>-<run id>-<attempt>."
+  value       = module.ci_runner.project_name
+}
+
+output "access_instance_id" {
+  description = "SSM-only instance for invoke tunnel (empty when the API is public)."
+  value       = local.private_api ? module.access_host[0].instance_id : ""
+}
+
+output "provision_role_arn" {
+  description = "Role that applies this environment's Terraform (made by terraform/bootstrap)."
+  value       = local.provision_role_arn
+}
+
+output "cluster_autoscaler_role_arn" {
+  description = "Pod Identity role of kube-system/cluster-autoscaler."
+  value       = module.eks.cluster_autoscaler_role_arn
+}
+
+output "node_group_name" {
+  description = "Managed node group the Cluster Autoscaler resizes (its ASG carries the auto-discovery tags)."
+  value       = module.eks.node_group_name
+}
+
+output "vpc_cidr" {
+  description = "IPv4 CIDR of the environment's VPC."
+  value       = module.network.vpc_cidr_block
+}
+
+output "availability_zone_ids" {
+  description = "Zone IDs the environment's subnets span."
+  value       = module.network.zone_ids
 }
 
 output "database_host" {

@@ -40,13 +40,12 @@ variable "domain_name" {
 }
 
 variable "vpc_cidr" {
-  description = "IPv4 CIDR of the VPC (a /16 or larger)."
+  description = "IPv4 CIDR of the environment's VPC, /16 to /20, not overlapping the other environment's."
   type        = string
-  default     = "10.0.0.0/16"
 
   validation {
-    condition     = can(cidrhost(var.vpc_cidr, 0))
-    error_message = "vpc_cidr must be a valid IPv4 CIDR such as 10.0.0.0/16."
+    condition     = can(cidrhost(var.vpc_cidr, 0)) && try(tonumber(split("/", var.vpc_cidr)[1]) >= 16 && tonumber(split("/", var.vpc_cidr)[1]) <= 20, false)
+    error_message = "vpc_cidr must be an IPv4 CIDR with a prefix from /16 to /20, such as 10.10.0.0/16."
   }
 }
 
@@ -65,31 +64,45 @@ variable "kubernetes_version" {
   }
 }
 
-variable "cluster_endpoint_public_access" {
-  description = "Expose the Kubernetes API publicly (only to cluster_endpoint_public_access_cidrs); the private endpoint is always on."
-  type        = bool
-  default     = false
+variable "kubernetes_api_access" {
+  description = "private: the API endpoint is private, CI runs on the VPC's runner, people use the SSM tunnel; public: also a public endpoint limited to kubernetes_api_cidrs."
+  type        = string
+
+  validation {
+    condition     = contains(["private", "public"], var.kubernetes_api_access)
+    error_message = "kubernetes_api_access must be private or public."
+  }
 }
 
-variable "cluster_endpoint_public_access_cidrs" {
-  description = "CIDRs (office, VPN, CI egress) allowed to the public Kubernetes API endpoint."
+variable "kubernetes_api_cidrs" {
+  description = "With public access: IPv4 CIDRs (office, VPN) allowed to the public Kubernetes API endpoint; empty with private."
   type        = list(string)
   default     = []
 
   validation {
-    condition     = alltrue([for cidr in var.cluster_endpoint_public_access_cidrs : can(cidrhost(cidr, 0)) && cidr != "0.0.0.0/0"])
-    error_message = "cluster_endpoint_public_access_cidrs must be valid IPv4 CIDRs other than 0.0.0.0/0."
+    condition     = length(var.kubernetes_api_cidrs) <= 40 && alltrue([for cidr in var.kubernetes_api_cidrs : can(cidrhost(cidr, 0)) && !startswith(cidr, "0.0.0.0/")])
+    error_message = "kubernetes_api_cidrs must be at most 40 IPv4 CIDRs, none of them 0.0.0.0/0."
   }
 }
 
 variable "cluster_admin_arns" {
-  description = "Extra IAM principals (e.g. an SSO administrator role) given cluster-admin, by a stable key."
-  type        = map(string)
-  default     = {}
+  description = "IAM roles or users that administer the cluster (e.g. an SSO administrator role, path included)."
+  type        = list(string)
+  default     = []
 
   validation {
-    condition     = alltrue([for arn in values(var.cluster_admin_arns) : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/.+$", arn))])
-    error_message = "cluster_admin_arns values must be IAM role or user ARNs."
+    condition     = alltrue([for arn in var.cluster_admin_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[A-Za-z0-9+=,.@_/-]+$", arn))])
+    error_message = "cluster_admin_arns must hold IAM role or user ARNs such as arn:aws:iam::123456789012:role/Admin (keep an SSO role's path)."
+  }
+}
+
+variable "registry_account_id" {
+  description = "Account holding the ECR repository (the staging account)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.registry_account_id))
+    error_message = "registry_account_id must be the 12-digit AWS account id."
   }
 }
 
