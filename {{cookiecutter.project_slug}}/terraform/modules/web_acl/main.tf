@@ -7,12 +7,11 @@ locals {
   longer_number = "[1-9][0-9]{${local.limit_length},}"
   same_length_larger = [
     for position in range(local.limit_length) :
-    format(
-      "%s[%d-9][0-9]{%d}",
+    join("", [
       substr(local.limit_digits, 0, position),
-      tonumber(substr(local.limit_digits, position, 1)) + 1,
-      local.limit_length - position - 1,
-    )
+      "[${tonumber(substr(local.limit_digits, position, 1)) + 1}-9]",
+      "[0-9]{${local.limit_length - position - 1}}",
+    ])
     if substr(local.limit_digits, position, 1) != "9"
   ]
   content_length_over_limit = "^0*(${join("|", concat([local.longer_number], local.same_length_larger))})$"
