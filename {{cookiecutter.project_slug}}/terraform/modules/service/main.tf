@@ -80,12 +80,12 @@ module "database" {
   }
 }
 
+# Behind CloudFront the load balancer is internal (a VPC origin); otherwise it is the public entry.
 module "load_balancer" {
   source = "../load_balancer"
 
   name                        = local.name
   vpc_id                      = module.network.vpc_id
-  # Behind CloudFront the load balancer is internal (a VPC origin); otherwise it is the public entry.
   subnet_ids                  = module.network.{{ 'private' if cookiecutter.use_cloudfront == 'y' else 'public' }}_subnet_ids
   behind_cloudfront           = {{ 'true' if cookiecutter.use_cloudfront == 'y' else 'false' }}
   node_security_group_id      = module.eks.node_security_group_id

@@ -73,6 +73,11 @@ output "certificate_validation_records" {
   value       = {{ 'distinct(concat(module.load_balancer.certificate_validation_records, module.edge.certificate_validation_records))' if cookiecutter.use_cloudfront == 'y' else 'module.load_balancer.certificate_validation_records' }}
 }
 
+output "dns_target" {
+  description = "Name the domain's DNS record points at ({{ 'the CloudFront distribution' if cookiecutter.use_cloudfront == 'y' else 'the load balancer' }}); Terraform writes that record itself when route53_zone_id is set."
+  value       = {{ 'module.edge.distribution_domain_name' if cookiecutter.use_cloudfront == 'y' else 'module.load_balancer.dns_name' }}
+}
+
 output "no_tls_warning" {
   description = "Empty, or a sentence saying the service is served over plain HTTP (no CloudFront and no domain)."
   value       = module.load_balancer.no_tls_warning
