@@ -78,6 +78,11 @@ output "certificate_validation_records" {
   value       = module.service.certificate_validation_records
 }
 
+output "dns_target" {
+  description = "Name the domain's DNS record points at; Terraform writes that record itself when route53_zone_id is set."
+  value       = module.service.dns_target
+}
+
 output "no_tls_warning" {
   description = "Empty, or a sentence saying the service is served over plain HTTP (no CloudFront and no domain)."
   value       = module.service.no_tls_warning
