@@ -29,12 +29,14 @@ TERRAFORM_ANSWERS = (
     "aws_region",
     "aws_account_id",
     "domain_name",
+    "route53_zone_id",
     "kubernetes_version",
     "node_instance_type",
     "db_instance_class",
     "postgres_version",
     "use_cloudfront",
     "use_worker_instance",
+    "alarm_email",
 )
 ENVIRONMENTS = ("staging", "production")
 # Figures the tests measure (checkov counts, blocks checked, timings), repeated at the end of the run.
