@@ -10,7 +10,7 @@ locals {
     join("", [
       substr(local.limit_digits, 0, position),
       "[${tonumber(substr(local.limit_digits, position, 1)) + 1}-9]",
-      "[0-9]{${local.limit_length - position - 1}}",
+      position == local.limit_length - 1 ? "" : "[0-9]{${local.limit_length - position - 1}}",
     ])
     if substr(local.limit_digits, position, 1) != "9"
   ]
