@@ -1,7 +1,9 @@
 """Check `aws_*` resources and data sources against the hashicorp/aws provider schema, offline.
 
-`terraform validate` needs the provider binary from the registry, which these machines cannot
-reach. The same schema ships inside the `cdktf-cdktf-provider-aws` wheel as a jsii assembly: each
+`terraform validate` needs the provider binary of the pinned major version, which these machines
+cannot download. The same schema ships inside CDK provider wheels as a jsii assembly
+(`cdktf-cdktf-provider-aws` for the 6.25 floor the Terraform pins, `cdktn-provider-aws` for the newest
+6.x on PyPI, to catch arguments removed or renamed since): each
 resource class links to its registry page (`.../docs/resources/eks_cluster`), its `...Config`
 struct lists the arguments (`optional` absent = required) and every property's docs link ends in
 `#snake_name`; nested blocks are properties whose type is another struct. This module turns that
@@ -21,10 +23,24 @@ from pathlib import Path
 
 from hcl import Block
 
-CDKTF_PACKAGE = "cdktf_cdktf_provider_aws"
-CDKTF_VERSION = "21.22.1"
-PROVIDER_VERSION = "6.25.0"
 SCHEMA_FORMAT = 2  # bump when the extracted shape changes, so stale caches are not read
+
+
+@dataclass(frozen=True)
+class SchemaSource:
+    """One wheel carrying one hashicorp/aws schema."""
+
+    package: str  # the Python package, found without importing jsii
+    package_version: str
+    provider_version: str  # hashicorp/aws version the assembly links its docs to
+    framework: str  # fqn prefix of the framework's own types (TerraformResource, ...)
+
+
+# The floor the Terraform pins (~> 6.25) and the newest 6.x on PyPI (see requirements/terraform.txt).
+SOURCES = (
+    SchemaSource("cdktf_cdktf_provider_aws", "21.22.1", "6.25.0", "cdktf"),
+    SchemaSource("cdktn_provider_aws", "25.8.1", "6.69.1", "cdktn"),
+)
 
 # Arguments Terraform itself gives every resource / data block, not the provider.
 META_ARGUMENTS = {"count", "for_each", "depends_on", "provider", "lifecycle", "provisioner", "connection"}
@@ -36,27 +52,30 @@ _ANCHOR = re.compile(r"#([a-z0-9_]+) ")
 # ---------------------------------------------------------------- extraction from the jsii assembly
 
 
-def _jsii_archive() -> Path:
-    spec = importlib.util.find_spec(CDKTF_PACKAGE)  # locates the package without importing jsii
+def _jsii_archive(source: SchemaSource) -> Path:
+    spec = importlib.util.find_spec(source.package)  # locates the package without importing jsii
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError(f"{CDKTF_PACKAGE}=={CDKTF_VERSION} is not installed (see requirements/terraform.txt)")
-    return Path(next(iter(spec.submodule_search_locations))) / "_jsii" / f"provider-aws@{CDKTF_VERSION}.jsii.tgz"
+        raise RuntimeError(
+            f"{source.package}=={source.package_version} is not installed (see requirements/terraform.txt)"
+        )
+    jsii = Path(next(iter(spec.submodule_search_locations))) / "_jsii"
+    return jsii / f"provider-aws@{source.package_version}.jsii.tgz"
 
 
-def _struct_fqn(type_ref: dict) -> str | None:
+def _struct_fqn(type_ref: dict, framework: str) -> str | None:
     """The provider struct a property type refers to, through unions and collections."""
     if "fqn" in type_ref:
-        return None if type_ref["fqn"].startswith("cdktf.") else type_ref["fqn"]
+        return None if type_ref["fqn"].startswith(f"{framework}.") else type_ref["fqn"]
     if "collection" in type_ref:
-        return _struct_fqn(type_ref["collection"]["elementtype"])
+        return _struct_fqn(type_ref["collection"]["elementtype"], framework)
     for member in type_ref.get("union", {}).get("types", []):
-        found = _struct_fqn(member)
+        found = _struct_fqn(member, framework)
         if found:
             return found
     return None
 
 
-def _struct_schema(types: dict, fqn: str, seen: tuple[str, ...] = ()) -> dict:
+def _struct_schema(types: dict, fqn: str, framework: str, seen: tuple[str, ...] = ()) -> dict:
     attributes: dict[str, bool] = {}
     blocks: dict[str, dict] = {}
     struct = types[fqn]
@@ -70,9 +89,9 @@ def _struct_schema(types: dict, fqn: str, seen: tuple[str, ...] = ()) -> dict:
         if not anchor:
             continue
         name, required = anchor.group(1), not prop.get("optional", False)
-        nested = _struct_fqn(prop["type"])
+        nested = _struct_fqn(prop["type"], framework)
         if nested and nested in types and nested not in seen:
-            blocks[name] = {"required": required, **_struct_schema(types, nested, (*seen, fqn))}
+            blocks[name] = {"required": required, **_struct_schema(types, nested, framework, (*seen, fqn))}
         elif docs.get("summary", "").endswith(" block."):
             # Deeply recursive blocks (e.g. WAF `statement`) are typed `any`: the name is known,
             # the content is not.
@@ -82,17 +101,15 @@ def _struct_schema(types: dict, fqn: str, seen: tuple[str, ...] = ()) -> dict:
     return {"attributes": attributes, "blocks": blocks}
 
 
-def extract_schema() -> dict:
+def extract_schema(source: SchemaSource) -> dict:
     """Build {"resource": {type: schema}, "data": {type: schema}} from the installed wheel."""
-    with tarfile.open(_jsii_archive()) as archive:
+    with tarfile.open(_jsii_archive(source)) as archive:
         assembly = json.load(archive.extractfile("package/.jsii"))
     types = assembly["types"]
-    schema: dict[str, dict] = {"provider_version": PROVIDER_VERSION, "resource": {}, "data": {}}
+    schema: dict[str, dict] = {"provider_version": source.provider_version, "resource": {}, "data": {}}
+    bases = (f"{source.framework}.TerraformResource", f"{source.framework}.TerraformDataSource")
     for cls in types.values():
-        if cls.get("kind") != "class" or cls.get("base") not in (
-            "cdktf.TerraformResource",
-            "cdktf.TerraformDataSource",
-        ):
+        if cls.get("kind") != "class" or cls.get("base") not in bases:
             continue
         link = _DOC_LINK.search(cls.get("docs", {}).get("summary", ""))
         params = cls.get("initializer", {}).get("parameters", [])
@@ -100,17 +117,19 @@ def extract_schema() -> dict:
         if not link or not config:
             continue
         kind = "resource" if link.group(1) == "resources" else "data"
-        schema[kind][f"aws_{link.group(2)}"] = _struct_schema(types, config)
+        schema[kind][f"aws_{link.group(2)}"] = _struct_schema(types, config, source.framework)
     return schema
 
 
-def load_schema(cache_dir: Path | None = None) -> dict:
+def load_schema(source: SchemaSource, cache_dir: Path | None = None) -> dict:
     """The extracted schema, from the cache when present (extraction takes ~20 s)."""
     cache_dir = cache_dir or Path(os.environ.get("AWS_SCHEMA_CACHE_DIR", tempfile.gettempdir()))
-    cache = cache_dir / f"aws-provider-schema-{PROVIDER_VERSION}-cdktf-{CDKTF_VERSION}-v{SCHEMA_FORMAT}.json"
+    cache = cache_dir / (
+        f"aws-provider-schema-{source.provider_version}-{source.package}-{source.package_version}-v{SCHEMA_FORMAT}.json"
+    )
     if cache.is_file():
         return json.loads(cache.read_text())
-    schema = extract_schema()
+    schema = extract_schema(source)
     cache_dir.mkdir(parents=True, exist_ok=True)
     partial = cache.with_suffix(f".{os.getpid()}.tmp")
     partial.write_text(json.dumps(schema))
@@ -192,10 +211,9 @@ def check_blocks(blocks: list[Block], schema: dict) -> tuple[list[Problem], int]
         address = f"{'data.' if kind == 'data' else ''}{type_name}.{name}"
         checked += 1
         if type_name not in schema[kind]:
+            version = schema["provider_version"]
             problems.append(
-                Problem(
-                    block.where(), f"{address}: unknown {kind} type `{type_name}` in hashicorp/aws {PROVIDER_VERSION}"
-                )
+                Problem(block.where(), f"{address}: unknown {kind} type `{type_name}` in hashicorp/aws {version}")
             )
             continue
         problems.extend(_check_body(block, schema[kind][type_name], address, META_ARGUMENTS))

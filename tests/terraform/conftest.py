@@ -7,11 +7,13 @@ all-pairs matrix and of the named combos is rendered and checked, and nothing is
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
 import subprocess
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
 
@@ -20,6 +22,7 @@ import pytest
 import tfparse
 from bakery import NAMED_COMBOS, all_pairs, combo_id, render
 from hcl import OPTIONS, Block, module_dirs, parse_dir
+from tf_plan import Outcome, Toolchain, cli_config, find_toolchain, run_directory, scratch_copy, test_directories
 
 TERRAFORM_ANSWERS = (
     "project_name",
@@ -56,16 +59,21 @@ def pytest_terminal_summary(terminalreporter):
             terminalreporter.write_line(line)
 
 
+def _relevant(answers: dict[str, str]) -> dict[str, str]:
+    return {key: value for key, value in answers.items() if key in TERRAFORM_ANSWERS}
+
+
 def _terraform_combos() -> dict[str, dict[str, str]]:
     combos: dict[str, dict[str, str]] = {}
     for answers in [*NAMED_COMBOS.values(), *all_pairs()]:
-        relevant = {key: value for key, value in answers.items() if key in TERRAFORM_ANSWERS}
-        combos.setdefault(combo_id(relevant), relevant)
+        combos.setdefault(combo_id(_relevant(answers)), _relevant(answers))
     return combos
 
 
 COMBOS = _terraform_combos()
 BAKE_IDS = list(COMBOS)
+# The bake each named combo (bakery.NAMED_COMBOS) comes to once projected onto TERRAFORM_ANSWERS.
+NAMED_BAKES = {name: combo_id(_relevant(answers)) for name, answers in NAMED_COMBOS.items()}
 
 
 @cache
@@ -96,6 +104,7 @@ def evaluated(bake_id: str, root: str) -> dict:
 # ---------------------------------------------------------------- checkov, in the background
 
 CHECKOV_TESTS = "test_tf_checkov.py"
+PLAN_TESTS = "test_tf_plan.py"
 
 
 def _shape(bake_id: str) -> tuple[str, str, bool]:
@@ -113,8 +122,9 @@ def one_bake_per_shape() -> list[str]:
 
 
 def pytest_collection_modifyitems(items):
-    """checkov's tests go last, so its run (started first) overlaps every other test."""
-    items.sort(key=lambda item: item.path.name == CHECKOV_TESTS)
+    """The terraform runs' and checkov's tests go last, so their background work (started first)
+    overlaps every other test."""
+    items.sort(key=lambda item: (item.path.name == PLAN_TESTS, item.path.name == CHECKOV_TESTS))
 
 
 @pytest.fixture(scope="session")
@@ -155,3 +165,88 @@ def checkov_process(tmp_path_factory):
 def _start_checkov_first(request):
     if any(item.path.name == CHECKOV_TESTS for item in request.session.items):
         request.getfixturevalue("checkov_process")
+
+
+# ---------------------------------------------------------------- terraform init/validate/test, in the background
+
+# The named combos whose roots `terraform test` plans (each a distinct Terraform shape), and the
+# roots every bake must carry tests for. Modules with their own tests run once per distinct content.
+PLAN_COMBOS = ("default", "lean", "custom-domain", "two-accounts")
+ROOTS = ("bootstrap", "environments/staging", "environments/production")
+# Two workers: the provider plugin takes a core while it plans, and checkov runs beside them.
+PLAN_WORKERS = 2
+
+
+def plan_bakes() -> dict[str, str]:
+    """{combo name: bake id} of PLAN_COMBOS, without two names for the same bake."""
+    chosen: dict[str, str] = {}
+    for name in PLAN_COMBOS:
+        if NAMED_BAKES[name] not in chosen.values():
+            chosen[name] = NAMED_BAKES[name]
+    return chosen
+
+
+def _digest(directory: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(directory.rglob("*")):
+        if path.is_file():
+            digest.update(str(path.relative_to(directory)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+class PlanRuns:
+    """The background runs: one future per (combo, directory relative to terraform/)."""
+
+    def __init__(self, toolchain: Toolchain, scratch: Path):
+        self.toolchain = toolchain
+        self.config = scratch / "terraformrc"
+        self.config.write_text(cli_config(toolchain))
+        self.futures: dict[tuple[str, str], Future[Outcome]] = {}
+        self.spelling_counts: dict[str, dict[str, int]] = {}
+        self.started = time.monotonic()
+        self._pool = ThreadPoolExecutor(max_workers=PLAN_WORKERS)
+        jobs, seen_modules = [], set()
+        for combo, bake_id in plan_bakes().items():
+            copy = scratch / combo
+            self.spelling_counts[combo] = scratch_copy(terraform_dir(bake_id), copy, toolchain)
+            for directory in test_directories(copy):
+                relative = str(directory.relative_to(copy))
+                if relative not in ROOTS:
+                    content = _digest(terraform_dir(bake_id) / relative)
+                    if content in seen_modules:
+                        continue
+                    seen_modules.add(content)
+                jobs.append((combo, relative, directory))
+            for root in ROOTS:  # a root without tests still runs, and fails for having none
+                if (combo, root) not in {(c, r) for c, r, _ in jobs}:
+                    jobs.append((combo, root, copy / root))
+        # The environment roots take longest: start them first.
+        for combo, relative, directory in sorted(jobs, key=lambda job: not job[1].startswith("environments/")):
+            self.futures[combo, relative] = self._pool.submit(run_directory, toolchain, directory, self.config)
+
+    def result(self, combo: str, relative: str) -> Outcome:
+        return self.futures[combo, relative].result()
+
+    def modules(self, combo: str) -> list[str]:
+        return [relative for c, relative in self.futures if c == combo and relative not in ROOTS]
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+@pytest.fixture(scope="session")
+def plan_runs(tmp_path_factory):
+    """The background terraform runs, or the reason they cannot happen (a string)."""
+    toolchain = find_toolchain()
+    if isinstance(toolchain, str):
+        yield toolchain
+        return
+    runs = PlanRuns(toolchain, tmp_path_factory.mktemp("terraform-test"))
+    yield runs
+    runs.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _start_plan_runs_first(request):
+    if any(item.path.name == PLAN_TESTS for item in request.session.items):
+        request.getfixturevalue("plan_runs")
