@@ -2,6 +2,8 @@
 # records: ACM's validation records and the domain's alias to the distribution.
 locals {
   manage_dns = var.route53_zone_id != ""
+  # ACM's validation record per domain of the certificate.
+  validation = local.manage_dns ? { for option in aws_acm_certificate.viewer[0].domain_validation_options : option.domain_name => option } : {}
 }
 
 resource "aws_acm_certificate" "viewer" {
@@ -16,16 +18,14 @@ resource "aws_acm_certificate" "viewer" {
 }
 
 # The load balancer's regional certificate for the same domain asks for the same record, which its
-# module writes too: allow_overwrite makes the second write an update.
+# module writes too: allow_overwrite makes the second write an update. Keyed by the domain from the configuration, so the keys are known before the certificate exists.
 resource "aws_route53_record" "validation" {
-  for_each = local.manage_dns ? {
-    for option in aws_acm_certificate.viewer[0].domain_validation_options : option.domain_name => option
-  } : {}
+  for_each = local.manage_dns ? toset([var.domain_name]) : toset([])
 
   zone_id         = var.route53_zone_id
-  name            = each.value.resource_record_name
-  type            = each.value.resource_record_type
-  records         = [each.value.resource_record_value]
+  name            = local.validation[each.key].resource_record_name
+  type            = local.validation[each.key].resource_record_type
+  records         = [local.validation[each.key].resource_record_value]
   ttl             = 300
   allow_overwrite = true
 }

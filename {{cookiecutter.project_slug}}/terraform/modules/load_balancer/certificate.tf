@@ -2,6 +2,8 @@
 # validation records, and the domain's alias when the load balancer is the public entry point.
 locals {
   manage_dns = var.route53_zone_id != ""
+  # ACM's validation record per domain of the certificate.
+  validation = local.manage_dns ? { for option in aws_acm_certificate.this[0].domain_validation_options : option.domain_name => option } : {}
 }
 
 resource "aws_acm_certificate" "this" {
@@ -15,16 +17,14 @@ resource "aws_acm_certificate" "this" {
 }
 
 # ACM asks for the same record for a domain in every certificate of the account (the edge's
-# us-east-1 certificate too), so both modules may write it: allow_overwrite makes that an update.
+# us-east-1 certificate too), so both modules may write it: allow_overwrite makes that an update. Keyed by the domain from the configuration, so the keys are known before the certificate exists.
 resource "aws_route53_record" "validation" {
-  for_each = local.manage_dns ? {
-    for option in aws_acm_certificate.this[0].domain_validation_options : option.domain_name => option
-  } : {}
+  for_each = local.manage_dns ? toset([var.domain_name]) : toset([])
 
   zone_id         = var.route53_zone_id
-  name            = each.value.resource_record_name
-  type            = each.value.resource_record_type
-  records         = [each.value.resource_record_value]
+  name            = local.validation[each.key].resource_record_name
+  type            = local.validation[each.key].resource_record_type
+  records         = [local.validation[each.key].resource_record_value]
   ttl             = 300
   allow_overwrite = true
 }
@@ -48,14 +48,5 @@ resource "aws_route53_record" "alias" {
     name                   = aws_lb.this.dns_name
     zone_id                = aws_lb.this.zone_id
     evaluate_target_health = true
-  }
-}
-
-# Loud on every plan and apply: a public load balancer without a domain has no certificate, so the
-# API is served over plain HTTP.
-check "viewer_tls" {
-  assert {
-    condition     = local.https || var.behind_cloudfront
-    error_message = "NO TLS: ${var.name} is served over plain HTTP on its load balancer's own name (output load_balancer_dns_name) because no domain_name is set; set domain_name (and route53_zone_id) before real users arrive."
   }
 }

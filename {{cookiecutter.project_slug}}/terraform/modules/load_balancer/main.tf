@@ -141,7 +141,7 @@ resource "aws_lb_listener" "http_redirect" {
 }
 
 resource "aws_lb_listener" "http_forward" {
-  #checkov:skip=CKV_AWS_2:Exists only without a domain, when no certificate can be issued for the load balancer's AWS-generated name; CloudFront (when on) terminates TLS for viewers, otherwise the plan warns NO TLS (check "viewer_tls").
+  #checkov:skip=CKV_AWS_2:Exists only without a domain, when no certificate can be issued for the load balancer's AWS-generated name; CloudFront (when on) terminates TLS for viewers, otherwise the output no_tls_warning says NO TLS.
   #checkov:skip=CKV_AWS_103:Same listener: plain HTTP only while no domain is configured, so there is no TLS policy to set.
   count             = local.https ? 0 : 1
   load_balancer_arn = aws_lb.this.arn
