@@ -18,7 +18,8 @@ resource "aws_acm_certificate" "viewer" {
 }
 
 # The load balancer's regional certificate for the same domain asks for the same record, which its
-# module writes too: allow_overwrite makes the second write an update. Keyed by the domain from the configuration, so the keys are known before the certificate exists.
+# module writes too: allow_overwrite makes the second write an update. Keyed by the configured
+# domain, so the keys are known before the certificate exists.
 resource "aws_route53_record" "validation" {
   for_each = local.manage_dns ? toset([var.domain_name]) : toset([])
 

@@ -17,7 +17,8 @@ resource "aws_acm_certificate" "this" {
 }
 
 # ACM asks for the same record for a domain in every certificate of the account (the edge's
-# us-east-1 certificate too), so both modules may write it: allow_overwrite makes that an update. Keyed by the domain from the configuration, so the keys are known before the certificate exists.
+# us-east-1 certificate too), so both modules may write it: allow_overwrite makes that an update.
+# Keyed by the configured domain, so the keys are known before the certificate exists.
 resource "aws_route53_record" "validation" {
   for_each = local.manage_dns ? toset([var.domain_name]) : toset([])
 
