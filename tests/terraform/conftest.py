@@ -22,7 +22,16 @@ import pytest
 import tfparse
 from bakery import NAMED_COMBOS, all_pairs, combo_id, render
 from hcl import OPTIONS, Block, module_dirs, parse_dir
-from tf_plan import Outcome, Toolchain, cli_config, find_toolchain, run_directory, scratch_copy, test_directories
+from tf_plan import (
+    Outcome,
+    Toolchain,
+    cli_config,
+    find_toolchain,
+    run_directory,
+    scratch_copy,
+    takes_provider_aliases,
+    test_directories,
+)
 
 TERRAFORM_ANSWERS = (
     "project_name",
@@ -46,6 +55,7 @@ TERRAFORM_ANSWERS = (
     "postgres_version",
     "use_cloudfront",
     "use_worker_instance",
+    "alarm_email",
 )
 ENVIRONMENTS = ("staging", "production")
 # Figures the tests measure (checkov counts, blocks checked, timings), repeated at the end of the run.
@@ -249,7 +259,10 @@ class PlanRuns:
                     jobs.append((combo, root, copy / root))
         # The environment roots take longest: start them first.
         for combo, relative, directory in sorted(jobs, key=lambda job: not job[1].startswith("environments/")):
-            self.futures[combo, relative] = self._pool.submit(run_directory, toolchain, directory, self.config)
+            validate = relative in ROOTS or not takes_provider_aliases(directory)
+            self.futures[combo, relative] = self._pool.submit(
+                run_directory, toolchain, directory, self.config, validate
+            )
 
     def result(self, combo: str, relative: str) -> Outcome:
         return self.futures[combo, relative].result()

@@ -93,7 +93,8 @@ def test_environment_names_follow_the_contract(bake_id, environment):
     ]
     assert binding["service_account"] == slug
     (group,) = resources(result, "aws_lb_target_group")
-    assert (group["name"], group["port"], group["target_type"]) == (name, NODE_PORT, "instance")
+    # AWS names the target group (so it can be replaced create-before-destroy); its Name tag is the contract name.
+    assert (group["tags"]["Name"], group["port"], group["target_type"]) == (name, NODE_PORT, "instance")
     assert not result.get("aws_ecr_repository"), "the repository belongs to bootstrap's registry account"
 
 

@@ -86,7 +86,8 @@ def test_every_reference_resolves(bake_id):
     found = _modules(bake_id)
     problems = []
     for module in found.values():
-        for block in module.blocks:
+        # A moved block's `from` names an address that no longer exists, by design.
+        for block in (b for b in module.blocks if b.type != "moved"):
             for line, text in _expressions(block):
                 for match in REFERENCE.finditer(text):
                     problem = _unresolved(module, found, match)

@@ -39,6 +39,16 @@ variable "domain_name" {
   type        = string
 }
 
+variable "route53_zone_id" {
+  description = "Route 53 hosted zone of domain_name (Terraform writes the DNS records); empty to create them by hand."
+  type        = string
+}
+
+variable "alarm_emails" {
+  description = "E-mail addresses subscribed to the alarm topic (each confirms once)."
+  type        = list(string)
+}
+
 variable "kubernetes_version" {
   description = "EKS Kubernetes version, e.g. 1.34."
   type        = string

@@ -12,6 +12,8 @@ module "service" {
   environment                 = var.environment
   github_repository           = var.github_repository
   domain_name                 = var.domain_name
+  route53_zone_id             = var.route53_zone_id
+  alarm_emails                = var.alarm_emails
   kubernetes_version          = var.kubernetes_version
   database_name               = var.database_name
   postgres_version            = var.postgres_version

@@ -127,6 +127,26 @@ output "certificate_validation_records" {
   description = "DNS records to create so ACM can issue the certificates (empty without a domain)."
   value       = module.service.certificate_validation_records
 }
+
+output "dns_target" {
+  description = "Name the domain's DNS record points at; Terraform writes that record itself when route53_zone_id is set."
+  value       = module.service.dns_target
+}
+
+output "no_tls_warning" {
+  description = "Empty, or a sentence saying the service is served over plain HTTP (no CloudFront and no domain)."
+  value       = module.service.no_tls_warning
+}
+
+output "database_app_username" {
+  description = "The app's database role, <package>_app, which logs in with RDS IAM authentication."
+  value       = module.service.database_app_username
+}
+
+output "database_app_connect_arn" {
+  description = "The rds-db:connect resource the app's IAM role needs."
+  value       = module.service.database_app_connect_arn
+}
 {%- if cookiecutter.use_worker_instance == 'y' %}
 
 output "worker_instance_id" {

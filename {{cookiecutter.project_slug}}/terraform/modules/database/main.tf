@@ -1,4 +1,13 @@
 data "aws_partition" "current" {}
+data "aws_caller_identity" "current" {}
+data "aws_region" "current" {}
+
+locals {
+  partition  = data.aws_partition.current.partition
+  account_id = data.aws_caller_identity.current.account_id
+  # The application's own database role (docs: D7), which connects with RDS IAM authentication.
+  app_username = "${var.database_name}_app"
+}
 
 resource "aws_db_subnet_group" "this" {
   name       = var.identifier
@@ -6,11 +15,16 @@ resource "aws_db_subnet_group" "this" {
   tags       = { Name = var.identifier }
 }
 
+# A prefix rather than a name, so a change that replaces the group creates the new one first.
 resource "aws_security_group" "this" {
-  name        = "${var.identifier}-database"
+  name_prefix = "${var.identifier}-database-"
   description = "PostgreSQL of ${var.identifier}: reachable only from the listed client security groups"
   vpc_id      = var.vpc_id
   tags        = { Name = "${var.identifier}-database" }
+
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 resource "aws_vpc_security_group_ingress_rule" "clients" {
@@ -84,13 +98,15 @@ resource "aws_db_instance" "this" {
   multi_az               = var.multi_az
   parameter_group_name   = aws_db_parameter_group.this.name
 
-  backup_retention_period   = var.backup_retention_days
-  backup_window             = "03:00-04:00"
-  maintenance_window        = "sun:04:30-sun:05:30"
-  copy_tags_to_snapshot     = true
-  deletion_protection       = var.deletion_protection
-  skip_final_snapshot       = false
-  final_snapshot_identifier = "${var.identifier}-final"
+  backup_retention_period = var.backup_retention_days
+  backup_window           = "03:00-04:00"
+  maintenance_window      = "sun:04:30-sun:05:30"
+  copy_tags_to_snapshot   = true
+  deletion_protection     = var.deletion_protection
+  skip_final_snapshot     = false
+  # Named after the moment the instance was created (kept by ignore_changes below), so a later
+  # instance of the same identifier does not collide with an earlier one's final snapshot.
+  final_snapshot_identifier = "${var.identifier}-final-${formatdate("YYYYMMDDhhmmss", timestamp())}"
   delete_automated_backups  = false
 
   auto_minor_version_upgrade = true
@@ -104,14 +120,29 @@ resource "aws_db_instance" "this" {
   enabled_cloudwatch_logs_exports       = ["postgresql", "upgrade"]
 
   tags = { Name = var.identifier }
+
+  lifecycle {
+    ignore_changes = [final_snapshot_identifier]
+  }
 }
 
+# Only this account's instance of this identifier may hand the role to RDS (confused deputy).
 data "aws_iam_policy_document" "monitoring_assume" {
   statement {
     actions = ["sts:AssumeRole"]
     principals {
       type        = "Service"
       identifiers = ["monitoring.rds.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${local.partition}:rds:${data.aws_region.current.region}:${local.account_id}:db:${var.identifier}"]
     }
   }
 }
@@ -124,7 +155,7 @@ resource "aws_iam_role" "monitoring" {
 
 resource "aws_iam_role_policy_attachment" "monitoring" {
   role       = aws_iam_role.monitoring.name
-  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+  policy_arn = "arn:${local.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
 }
 
 # RDS would create these on first export with no expiry; owning them sets retention and the key.

@@ -9,12 +9,12 @@ variable "identifier" {
 }
 
 variable "database_name" {
-  description = "Name of the database created in the instance."
+  description = "Name of the database created in the instance (the Python package name); the app's role is <database_name>_app."
   type        = string
 
   validation {
-    condition     = can(regex("^[a-zA-Z][a-zA-Z0-9_]{0,62}$", var.database_name))
-    error_message = "database_name must start with a letter and hold only letters, digits and underscores (at most 63 characters)."
+    condition     = can(regex("^[a-zA-Z][a-zA-Z0-9_]{0,58}$", var.database_name))
+    error_message = "database_name must start with a letter and hold only letters, digits and underscores (at most 59 characters, so the app's role <database_name>_app fits PostgreSQL's 63)."
   }
 }
 

@@ -56,22 +56,21 @@ resource "aws_cloudfront_response_headers_policy" "security" {
   }
 }
 
-resource "aws_acm_certificate" "viewer" {
-  count             = local.custom_domain ? 1 : 0
-  provider          = aws.us_east_1
-  domain_name       = var.domain_name
-  validation_method = "DNS"
+# CloudFront reaches the internal load balancer through an elastic network interface it places in
+# the VPC: the load balancer has no public address, so the edge (its WAF, its headers) is the only way in.
+resource "aws_cloudfront_vpc_origin" "this" {
+  vpc_origin_endpoint_config {
+    name                   = var.name
+    arn                    = var.load_balancer_arn
+    http_port              = 80
+    https_port             = 443
+    origin_protocol_policy = local.https_origin ? "https-only" : "http-only"
 
-  lifecycle {
-    create_before_destroy = true
+    origin_ssl_protocols {
+      items    = ["TLSv1.2"]
+      quantity = 1
+    }
   }
-}
-
-# Waits until the DNS validation records (output `certificate_validation_records`) exist.
-resource "aws_acm_certificate_validation" "viewer" {
-  count           = local.custom_domain ? 1 : 0
-  provider        = aws.us_east_1
-  certificate_arn = aws_acm_certificate.viewer[0].arn
 }
 
 resource "aws_cloudfront_distribution" "this" {
@@ -81,6 +80,7 @@ resource "aws_cloudfront_distribution" "this" {
   #checkov:skip=CKV_AWS_305:An API has no root document; / goes to the application.
   #checkov:skip=CKV_AWS_174:Without a domain CloudFront serves its default *.cloudfront.net certificate, which cannot set a minimum TLS version; with a domain TLSv1.2_2021 is set.
   #checkov:skip=CKV2_AWS_42:A custom certificate is used as soon as a domain is configured; without one only the default certificate exists.
+  #checkov:skip=CKV_AWS_86:Access logs are on through standard logging v2 (aws_cloudwatch_log_delivery in logs.tf), which reaches buckets in every region; logging_config (legacy) cannot deliver to opt-in regions.
   enabled         = true
   is_ipv6_enabled = true
   comment         = var.name
@@ -92,11 +92,8 @@ resource "aws_cloudfront_distribution" "this" {
   origin {
     origin_id   = "app"
     domain_name = var.load_balancer_dns_name
-    custom_origin_config {
-      http_port              = 80
-      https_port             = 443
-      origin_protocol_policy = local.https_origin ? "https-only" : "http-only"
-      origin_ssl_protocols   = ["TLSv1.2"]
+    vpc_origin_config {
+      vpc_origin_id = aws_cloudfront_vpc_origin.this.id
     }
   }
 
@@ -126,12 +123,6 @@ resource "aws_cloudfront_distribution" "this" {
     cache_policy_id            = data.aws_cloudfront_cache_policy.optimized.id
     response_headers_policy_id = aws_cloudfront_response_headers_policy.security.id
     compress                   = true
-  }
-
-  logging_config {
-    bucket          = var.log_bucket_domain_name
-    prefix          = "cloudfront/"
-    include_cookies = false
   }
 
   restrictions {

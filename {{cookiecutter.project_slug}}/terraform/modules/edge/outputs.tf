@@ -19,7 +19,7 @@ output "static_bucket_arn" {
 }
 
 output "certificate_validation_records" {
-  description = "DNS records to create so ACM can issue the viewer certificate (empty without a domain)."
+  description = "DNS records ACM needs to issue the viewer certificate (empty without a domain); Terraform writes them itself when route53_zone_id is set."
   value = local.custom_domain ? [
     for option in aws_acm_certificate.viewer[0].domain_validation_options : {
       name  = option.resource_record_name

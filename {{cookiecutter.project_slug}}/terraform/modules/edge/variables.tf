@@ -15,7 +15,12 @@ variable "domain_name" {
 }
 
 variable "load_balancer_dns_name" {
-  description = "DNS name of the application load balancer, the default origin."
+  description = "DNS name of the internal application load balancer, the default origin."
+  type        = string
+}
+
+variable "load_balancer_arn" {
+  description = "ARN of the internal application load balancer, which the VPC origin reaches."
   type        = string
 }
 
@@ -39,9 +44,30 @@ variable "log_bucket_name" {
   type        = string
 }
 
-variable "log_bucket_domain_name" {
-  description = "Domain name of the bucket that receives CloudFront's access logs."
+variable "log_bucket_arn" {
+  description = "ARN of the bucket that receives CloudFront's access logs (under cloudfront/); its policy must let CloudWatch Logs delivery write there."
   type        = string
+}
+
+variable "route53_zone_id" {
+  description = "Route 53 hosted zone of domain_name; when set, Terraform writes the certificate's validation records and the domain's alias records. Empty: the records are created by hand."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.route53_zone_id == "" || (can(regex("^Z[A-Z0-9]{1,31}$", var.route53_zone_id)) && var.domain_name != "")
+    error_message = "route53_zone_id must be empty or a hosted zone id such as Z0123456789ABCDEFGHIJ, and needs a domain_name."
+  }
+}
+
+variable "max_request_body_bytes" {
+  description = "Largest request body the app accepts (its MAX_CONTENT_LENGTH); the edge's web ACL answers 413 above it."
+  type        = number
+}
+
+variable "rate_limit_per_ip" {
+  description = "Requests one client IP may send in 5 minutes before the edge's web ACL answers 429."
+  type        = number
 }
 
 variable "price_class" {

@@ -11,4 +11,7 @@ module "web_acl" {
   description        = "AWS managed baseline rules at the edge of ${var.name}"
   scope              = "CLOUDFRONT"
   log_retention_days = var.log_retention_days
+
+  max_request_body_bytes = var.max_request_body_bytes
+  rate_limit_per_ip      = var.rate_limit_per_ip
 }

@@ -1,5 +1,6 @@
 data "aws_caller_identity" "current" {}
 data "aws_region" "current" {}
+data "aws_partition" "current" {}
 
 locals {
   # Regions opened before August 2022 deliver load balancer logs from a regional ELB account; the
@@ -17,18 +18,18 @@ data "aws_elb_service_account" "current" {
   count = local.elb_account_region ? 1 : 0
 }
 
-# Access logs of the load balancer, CloudFront and the static bucket. The load balancer and
-# CloudFront deliver only to SSE-S3 buckets, so this one cannot use the environment's KMS key.
+# Access logs of the load balancer, CloudFront and the static bucket. The load balancer delivers
+# only to SSE-S3 buckets, so this one cannot use the environment's KMS key. CloudFront writes here
+# through CloudWatch Logs delivery (standard logging v2), which reaches buckets in opt-in regions
+# too and needs no ACLs.
 module "logs_bucket" {
-  #checkov:skip=CKV_AWS_145:ALB and CloudFront access-log delivery supports only SSE-S3 (AES256) buckets.
+  #checkov:skip=CKV_AWS_145:ALB access-log delivery supports only SSE-S3 (AES256) buckets.
   #checkov:skip=CKV_AWS_18:This is the access-log bucket; logging it into itself would loop.
   #checkov:skip=CKV_AWS_144:Access logs are operational data kept 90 days; a second-region copy is not worth its cost.
   #checkov:skip=CKV2_AWS_62:Nothing consumes events from the log bucket.
-  #checkov:skip=CKV2_AWS_65:CloudFront standard logging delivers through an ACL grant, so ACLs stay enabled on the log bucket only.
   source = "../bucket"
 
   name             = "${var.name}-logs-${data.aws_caller_identity.current.account_id}"
-  object_ownership = "BucketOwnerPreferred"
   policy_documents = [data.aws_iam_policy_document.log_delivery.json]
   expiry = {
     rule_id         = "expire-access-logs"
@@ -60,6 +61,35 @@ data "aws_iam_policy_document" "log_delivery" {
       test     = "StringEquals"
       variable = "aws:SourceAccount"
       values   = [data.aws_caller_identity.current.account_id]
+    }
+  }
+
+  # CloudFront's standard logging v2: the delivery source lives in us-east-1 and belongs to this account.
+  dynamic "statement" {
+    for_each = var.behind_cloudfront ? ["CloudFrontDelivers"] : []
+    content {
+      sid       = statement.value
+      actions   = ["s3:PutObject"]
+      resources = ["${module.logs_bucket.arn}/cloudfront/*"]
+      principals {
+        type        = "Service"
+        identifiers = ["delivery.logs.amazonaws.com"]
+      }
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceAccount"
+        values   = [data.aws_caller_identity.current.account_id]
+      }
+      condition {
+        test     = "ArnLike"
+        variable = "aws:SourceArn"
+        values   = ["arn:${data.aws_partition.current.partition}:logs:us-east-1:${data.aws_caller_identity.current.account_id}:delivery-source:*"]
+      }
+      condition {
+        test     = "StringEquals"
+        variable = "s3:x-amz-acl"
+        values   = ["bucket-owner-full-control"]
+      }
     }
   }
 }

@@ -3,6 +3,11 @@ output "dns_name" {
   value       = aws_lb.this.dns_name
 }
 
+output "arn" {
+  description = "ARN of the load balancer (CloudFront's VPC origin points at it)."
+  value       = aws_lb.this.arn
+}
+
 output "arn_suffix" {
   description = "ARN suffix of the load balancer (CloudWatch dimension LoadBalancer)."
   value       = aws_lb.this.arn_suffix
@@ -23,13 +28,13 @@ output "origin_protocol" {
   value       = local.https ? "https" : "http"
 }
 
-output "log_bucket_domain_name" {
-  description = "Domain name of the access-log bucket (CloudFront's logging target)."
-  value       = module.logs_bucket.domain_name
+output "log_bucket_arn" {
+  description = "ARN of the access-log bucket (CloudFront's standard logs go under cloudfront/)."
+  value       = module.logs_bucket.arn
 }
 
 output "certificate_validation_records" {
-  description = "DNS records to create so ACM can issue the load balancer's certificate (empty without a domain)."
+  description = "DNS records ACM needs to issue the load balancer's certificate (empty without a domain); Terraform writes them itself when route53_zone_id is set."
   value = local.https ? [
     for option in aws_acm_certificate.this[0].domain_validation_options : {
       name  = option.resource_record_name
@@ -42,4 +47,9 @@ output "certificate_validation_records" {
 output "log_bucket_name" {
   description = "Name of the access-log bucket (S3 server access logs go under s3/)."
   value       = module.logs_bucket.name
+}
+
+output "no_tls_warning" {
+  description = "Empty, or a sentence saying the service is served over plain HTTP (a public load balancer without a domain)."
+  value       = local.https || var.behind_cloudfront ? "" : "NO TLS: ${var.name} is served over plain HTTP at http://${aws_lb.this.dns_name} because no domain_name is set."
 }

@@ -13,13 +13,13 @@ variable "vpc_id" {
   type        = string
 }
 
-variable "public_subnet_ids" {
-  description = "Public subnets the load balancer spans (at least two zones)."
+variable "subnet_ids" {
+  description = "Subnets the load balancer spans (at least two zones): the public ones, or the private ones when it sits behind CloudFront."
   type        = list(string)
 
   validation {
-    condition     = length(var.public_subnet_ids) >= 2
-    error_message = "public_subnet_ids must list at least two subnets in different zones (an ALB requires two)."
+    condition     = length(var.subnet_ids) >= 2
+    error_message = "subnet_ids must list at least two subnets in different zones (an ALB requires two)."
   }
 }
 
@@ -55,9 +55,30 @@ variable "domain_name" {
   }
 }
 
-variable "allow_from_cloudfront_only" {
-  description = "Accept traffic only from CloudFront's origin-facing addresses (when CloudFront fronts the service)."
+variable "behind_cloudfront" {
+  description = "CloudFront fronts the service through a VPC origin: the load balancer is internal (private subnets) and admits only CloudFront; otherwise it is internet-facing."
   type        = bool
+}
+
+variable "route53_zone_id" {
+  description = "Route 53 hosted zone of domain_name; when set, Terraform writes the certificate's validation records and (without CloudFront) the domain's alias. Empty: the records are created by hand."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.route53_zone_id == "" || (can(regex("^Z[A-Z0-9]{1,31}$", var.route53_zone_id)) && var.domain_name != "")
+    error_message = "route53_zone_id must be empty or a hosted zone id such as Z0123456789ABCDEFGHIJ, and needs a domain_name."
+  }
+}
+
+variable "max_request_body_bytes" {
+  description = "Largest request body the app accepts (its MAX_CONTENT_LENGTH); the web ACL answers 413 above it."
+  type        = number
+}
+
+variable "rate_limit_per_ip" {
+  description = "Requests one client IP may send in 5 minutes before the web ACL answers 429. Not applied behind CloudFront, where the edge's web ACL sees the clients."
+  type        = number
 }
 
 variable "deletion_protection" {

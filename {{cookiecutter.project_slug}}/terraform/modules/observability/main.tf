@@ -4,9 +4,17 @@ locals {
   target_group  = merge(local.load_balancer, { TargetGroup = var.target_group_arn_suffix })
   database      = { DBInstanceIdentifier = var.db_instance_identifier }
 
+  # RDS grows storage once free space stays below 10 % of the allocated size, up to its ceiling, so
+  # an alarm above that line would page for growth RDS handles itself. Half of it (5 % of the
+  # initial size), held for 15 minutes, means RDS cannot: the ceiling is reached, or growth outruns
+  # its six-hour pause between increases. Without autoscaling 10 % is the warning line.
+  storage_autoscaling      = var.db_max_allocated_storage_gb > var.db_allocated_storage_gb
+  free_storage_alarm_ratio = local.storage_autoscaling ? 0.05 : 0.10
+  free_storage_alarm_bytes = floor(var.db_allocated_storage_gb * local.free_storage_alarm_ratio * 1073741824)
+
   # Every alarm fires above its threshold unless `comparison` says otherwise. `missing` is how a
-  # period without data counts: notBreaching where no data means no traffic, breaching where it
-  # means a dead agent; unset, AWS's default (missing) applies.
+  # period without data counts: notBreaching where no data means no traffic; unset, AWS's default
+  # (missing) keeps the alarm in INSUFFICIENT_DATA, neither alarming nor OK.
   alarms = {
     alb-5xx = {
       description = "The service answered more than ${var.max_5xx_per_minute} 5xx responses a minute for 5 minutes."
@@ -64,14 +72,14 @@ locals {
       threshold   = var.rds_cpu_percent
     }
     rds-free-storage = {
-      description = "Database free storage below ${var.rds_min_free_storage_gb} GiB (autoscaling may have hit its ceiling)."
+      description = "Database free storage below ${local.free_storage_alarm_ratio * 100} % of the initial ${var.db_allocated_storage_gb} GiB for 15 minutes: storage autoscaling cannot keep up or has reached its ceiling (${var.db_max_allocated_storage_gb} GiB)."
       namespace   = "AWS/RDS"
       metric      = "FreeStorageSpace"
       dimensions  = local.database
       statistic   = "Minimum"
       period      = 300
-      periods     = 1
-      threshold   = var.rds_min_free_storage_gb * 1073741824
+      periods     = 3
+      threshold   = local.free_storage_alarm_bytes
       comparison  = "LessThanThreshold"
     }
     rds-connections = {
@@ -84,8 +92,10 @@ locals {
       periods     = 2
       threshold   = var.rds_max_connections
     }
+    # Until the CloudWatch agent reports (and whenever it stops) there is no data: the alarm waits in
+    # INSUFFICIENT_DATA instead of firing at creation, and that state notifies (see the resource).
     eks-failed-nodes = {
-      description = "Container Insights reports a failed node."
+      description = "Container Insights reports a failed node, or (INSUFFICIENT_DATA) the CloudWatch agent stopped reporting."
       namespace   = "ContainerInsights"
       metric      = "cluster_failed_node_count"
       dimensions  = { ClusterName = var.cluster_name }
@@ -93,7 +103,7 @@ locals {
       period      = 300
       periods     = 1
       threshold   = 0
-      missing     = "breaching" # no data means the agent itself is down
+      missing     = "missing"
     }
     # Container Insights names pods by their workload (the Deployment), not by the generated suffix.
     app-restarts = {
@@ -110,18 +120,24 @@ locals {
   }
 }
 
-# The CloudWatch observability add-on ships container logs and Container Insights performance
-# events into these groups; creating them first sets retention and the key.
-resource "aws_cloudwatch_log_group" "application" {
-  name              = "/aws/containerinsights/${var.cluster_name}/application"
+# The CloudWatch observability add-on writes into these groups (container logs, and with them the
+# app's embedded metrics; node and kubelet logs; host logs; Container Insights performance events).
+# Creating them before the add-on sets retention and the key instead of never-expire and no key.
+resource "aws_cloudwatch_log_group" "container_insights" {
+  for_each          = toset(["application", "dataplane", "host", "performance"])
+  name              = "/aws/containerinsights/${var.cluster_name}/${each.key}"
   retention_in_days = var.log_retention_days
   kms_key_id        = var.kms_key_arn
 }
 
-resource "aws_cloudwatch_log_group" "performance" {
-  name              = "/aws/containerinsights/${var.cluster_name}/performance"
-  retention_in_days = var.log_retention_days
-  kms_key_id        = var.kms_key_arn
+moved {
+  from = aws_cloudwatch_log_group.application
+  to   = aws_cloudwatch_log_group.container_insights["application"]
+}
+
+moved {
+  from = aws_cloudwatch_log_group.performance
+  to   = aws_cloudwatch_log_group.container_insights["performance"]
 }
 
 resource "aws_sns_topic" "alarms" {
@@ -140,7 +156,7 @@ resource "aws_cloudwatch_metric_alarm" "this" {
   for_each = local.alarms
 
   alarm_name          = "${var.name}-${each.key}"
-  alarm_description   = each.value.description
+  alarm_description   = "${each.value.description} Runbook: ${var.runbook_url}#${each.key}"
   namespace           = each.value.namespace
   metric_name         = each.value.metric
   dimensions          = each.value.dimensions
@@ -154,4 +170,6 @@ resource "aws_cloudwatch_metric_alarm" "this" {
   treat_missing_data  = lookup(each.value, "missing", "missing")
   alarm_actions       = local.alarm_actions
   ok_actions          = local.alarm_actions
+  # Only the agent's own signal notifies on missing data; elsewhere no data is no traffic or no news.
+  insufficient_data_actions = each.key == "eks-failed-nodes" ? local.alarm_actions : []
 }

@@ -53,6 +53,16 @@ variable "log_retention_days" {
   }
 }
 
+variable "runbook_url" {
+  description = "Web address of docs/runbook.md; each alarm's description links to its section (#<alarm key>)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^https://[^#\\s]+$", var.runbook_url))
+    error_message = "runbook_url must be an https:// address without a fragment, such as https://github.com/example-org/example-service/blob/main/docs/runbook.md."
+  }
+}
+
 variable "alarm_emails" {
   description = "E-mail addresses subscribed to the alarm topic (each must confirm once)."
   type        = list(string)
@@ -97,14 +107,23 @@ variable "rds_cpu_percent" {
   }
 }
 
-variable "rds_min_free_storage_gb" {
-  description = "Free database storage, in GiB, below which the alarm fires."
+variable "db_allocated_storage_gb" {
+  description = "Initial database storage in GiB; the free-storage alarm sits below the point where RDS storage autoscaling acts."
   type        = number
-  default     = 5
 
   validation {
-    condition     = var.rds_min_free_storage_gb > 0
-    error_message = "rds_min_free_storage_gb must be greater than zero."
+    condition     = var.db_allocated_storage_gb >= 20
+    error_message = "db_allocated_storage_gb must be at least 20 (the gp3 minimum)."
+  }
+}
+
+variable "db_max_allocated_storage_gb" {
+  description = "Ceiling of database storage autoscaling in GiB (equal to db_allocated_storage_gb when autoscaling is off)."
+  type        = number
+
+  validation {
+    condition     = var.db_max_allocated_storage_gb >= var.db_allocated_storage_gb
+    error_message = "db_max_allocated_storage_gb must be at least db_allocated_storage_gb."
   }
 }
 

@@ -105,19 +105,23 @@ module "database" {
   }
 }
 
+# Behind CloudFront the load balancer is internal (a VPC origin); otherwise it is the public entry.
 module "load_balancer" {
   source = "../load_balancer"
 
   name                        = local.name
   vpc_id                      = module.network.vpc_id
-  public_subnet_ids           = module.network.public_subnet_ids
+  subnet_ids                  = module.network.{{ 'private' if cookiecutter.use_cloudfront == 'y' else 'public' }}_subnet_ids
+  behind_cloudfront           = {{ 'true' if cookiecutter.use_cloudfront == 'y' else 'false' }}
   node_security_group_id      = module.eks.node_security_group_id
   node_autoscaling_group_name = module.eks.node_autoscaling_group_name
   domain_name                 = var.domain_name
-  allow_from_cloudfront_only  = {{ 'true' if cookiecutter.use_cloudfront == 'y' else 'false' }}
+  route53_zone_id             = var.route53_zone_id
   deletion_protection         = var.deletion_protection
   kms_key_arn                 = module.kms.key_arn
   log_retention_days          = var.log_retention_days
+  max_request_body_bytes      = var.max_request_body_bytes
+  rate_limit_per_ip           = var.waf_rate_limit_per_ip
 }
 {%- if cookiecutter.use_cloudfront == 'y' %}
 
@@ -130,12 +134,16 @@ module "edge" {
 
   name                   = local.name
   domain_name            = var.domain_name
+  route53_zone_id        = var.route53_zone_id
   load_balancer_dns_name = module.load_balancer.dns_name
+  load_balancer_arn      = module.load_balancer.arn
   origin_protocol        = module.load_balancer.origin_protocol
   kms_key_arn            = module.kms.key_arn
   log_bucket_name        = module.load_balancer.log_bucket_name
-  log_bucket_domain_name = module.load_balancer.log_bucket_domain_name
+  log_bucket_arn         = module.load_balancer.log_bucket_arn
   log_retention_days     = var.log_retention_days
+  max_request_body_bytes = var.max_request_body_bytes
+  rate_limit_per_ip      = var.waf_rate_limit_per_ip
 }
 {%- endif %}
 
@@ -153,7 +161,11 @@ module "observability" {
   kms_key_arn              = module.kms.key_arn
   log_retention_days       = var.log_retention_days
   alarm_emails             = var.alarm_emails
+  runbook_url              = "https://github.com/${var.github_repository}/blob/main/docs/runbook.md"
   rds_max_connections      = var.db_max_connections_alarm
+  # The free-storage alarm is placed below the point where storage autoscaling acts.
+  db_allocated_storage_gb     = module.database.allocated_storage_gb
+  db_max_allocated_storage_gb = module.database.max_allocated_storage_gb
 }
 {%- if cookiecutter.use_worker_instance == 'y' %}
 

@@ -119,8 +119,28 @@ output "alarm_topic_arn" {
 }
 
 output "certificate_validation_records" {
-  description = "DNS records to create so ACM can issue the certificates (empty without a domain)."
-  value       = {{ 'concat(module.load_balancer.certificate_validation_records, module.edge.certificate_validation_records)' if cookiecutter.use_cloudfront == 'y' else 'module.load_balancer.certificate_validation_records' }}
+  description = "DNS records ACM needs to issue the certificates (empty without a domain; one record when both certificates ask for the same); Terraform writes them itself when route53_zone_id is set."
+  value       = {{ 'distinct(concat(module.load_balancer.certificate_validation_records, module.edge.certificate_validation_records))' if cookiecutter.use_cloudfront == 'y' else 'module.load_balancer.certificate_validation_records' }}
+}
+
+output "dns_target" {
+  description = "Name the domain's DNS record points at ({{ 'the CloudFront distribution' if cookiecutter.use_cloudfront == 'y' else 'the load balancer' }}); Terraform writes that record itself when route53_zone_id is set."
+  value       = {{ 'module.edge.distribution_domain_name' if cookiecutter.use_cloudfront == 'y' else 'module.load_balancer.dns_name' }}
+}
+
+output "no_tls_warning" {
+  description = "Empty, or a sentence saying the service is served over plain HTTP (no CloudFront and no domain)."
+  value       = module.load_balancer.no_tls_warning
+}
+
+output "database_app_username" {
+  description = "The app's database role, <package>_app, which logs in with RDS IAM authentication."
+  value       = module.database.app_username
+}
+
+output "database_app_connect_arn" {
+  description = "The rds-db:connect resource the app's IAM role needs: arn:<partition>:rds-db:<region>:<account>:dbuser:<DbiResourceId>/<package>_app."
+  value       = module.database.app_connect_arn
 }
 {%- if cookiecutter.use_worker_instance == 'y' %}
 

@@ -39,6 +39,39 @@ variable "domain_name" {
   }
 }
 
+variable "route53_zone_id" {
+  description = "Route 53 hosted zone of domain_name; when set, Terraform writes the certificates' validation records and the domain's alias records. Empty: they are created by hand (docs/runbook.md)."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.route53_zone_id == "" || (can(regex("^Z[A-Z0-9]{1,31}$", var.route53_zone_id)) && var.domain_name != "")
+    error_message = "route53_zone_id must be empty or a hosted zone id such as Z0123456789ABCDEFGHIJ, and needs a domain_name."
+  }
+}
+
+variable "max_request_body_bytes" {
+  description = "Largest request body the app accepts: its MAX_CONTENT_LENGTH (1 MiB by default); the web ACLs answer 413 above it."
+  type        = number
+  default     = 1048576
+
+  validation {
+    condition     = var.max_request_body_bytes >= 1024 && var.max_request_body_bytes <= 1073741824
+    error_message = "max_request_body_bytes must be between 1024 and 1073741824 bytes (the app's MAX_CONTENT_LENGTH range)."
+  }
+}
+
+variable "waf_rate_limit_per_ip" {
+  description = "Requests one client IP may send in 5 minutes before the public web ACL answers 429."
+  type        = number
+  default     = 2000
+
+  validation {
+    condition     = var.waf_rate_limit_per_ip >= 10 && var.waf_rate_limit_per_ip <= 2000000000 && floor(var.waf_rate_limit_per_ip) == var.waf_rate_limit_per_ip
+    error_message = "waf_rate_limit_per_ip must be a whole number of requests between 10 and 2000000000 (WAF's rate-based rule limits)."
+  }
+}
+
 variable "vpc_cidr" {
   description = "IPv4 CIDR of the environment's VPC, /16 to /20, not overlapping the other environment's."
   type        = string

@@ -38,3 +38,24 @@ variable "log_retention_days" {
     error_message = "log_retention_days must be one of the retention periods CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, ...)."
   }
 }
+
+variable "max_request_body_bytes" {
+  description = "Largest request body the service accepts (the app's MAX_CONTENT_LENGTH); a larger Content-Length is answered 413 here."
+  type        = number
+
+  validation {
+    condition     = var.max_request_body_bytes >= 1024 && var.max_request_body_bytes <= 1073741824 && floor(var.max_request_body_bytes) == var.max_request_body_bytes
+    error_message = "max_request_body_bytes must be a whole number of bytes between 1024 and 1073741824 (the app's MAX_CONTENT_LENGTH range)."
+  }
+}
+
+variable "rate_limit_per_ip" {
+  description = "Requests one client IP may send in 5 minutes before WAF answers 429; null for no rate rule (an ACL behind CloudFront sees CloudFront's addresses, not the clients')."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.rate_limit_per_ip == null ? true : var.rate_limit_per_ip >= 10 && var.rate_limit_per_ip <= 2000000000 && floor(var.rate_limit_per_ip) == var.rate_limit_per_ip
+    error_message = "rate_limit_per_ip must be null or a whole number of requests between 10 and 2000000000 (WAF's rate-based rule limits)."
+  }
+}

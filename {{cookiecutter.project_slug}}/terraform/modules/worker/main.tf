@@ -9,11 +9,16 @@ data "aws_ssm_parameter" "ami" {
   name = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${local.arm ? "arm64" : "x86_64"}"
 }
 
+# A prefix rather than a name, so a change that replaces the group creates the new one first.
 resource "aws_security_group" "this" {
-  name        = "${var.name}-worker"
+  name_prefix = "${var.name}-worker-"
   description = "Worker instance of ${var.name}: no inbound, HTTPS and the VPC outbound"
   vpc_id      = var.vpc_id
   tags        = { Name = "${var.name}-worker" }
+
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 resource "aws_vpc_security_group_egress_rule" "https" {
@@ -41,10 +46,14 @@ resource "aws_instance" "this" {
   monitoring                  = true
   ebs_optimized               = true
   user_data_replace_on_change = false
-  user_data                   = <<-EOT
+  # Amazon Linux 2023 logs only to the journal. rsyslog, its documented way back to
+  # /var/log/messages, reads the journal (imjournal) into the file the agent ships; this works with
+  # every agent version, while the agent's own journald input needs 1.300070 (June 2026) or later.
+  user_data = <<-EOT
     #!/bin/bash
     set -euo pipefail
-    dnf install -y amazon-cloudwatch-agent
+    dnf install -y amazon-cloudwatch-agent rsyslog
+    systemctl enable --now rsyslog
     cat > /opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json <<'JSON'
     ${jsonencode(local.cloudwatch_agent_config)}
     JSON
