@@ -88,11 +88,31 @@ def created_earlier(combo: str) -> Path:
     return project
 
 
+def recorded_answers(project: Path) -> dict[str, str]:
+    """The answers the project was made with, as cruft recorded them (derived keys included)."""
+    context = json.loads((project / ".cruft.json").read_text())["context"]["cookiecutter"]
+    return {key: value for key, value in context.items() if not key.startswith("_")}
+
+
+def versions_leaving_the_menu(answers: dict[str, str]) -> dict[str, str]:
+    """Answers the current template no longer offers, moved to its default, as a team must do in the
+    update that drops them (docs/updates.md): e.g. a Kubernetes version whose standard support ends."""
+    menu = json.loads((template_repo().path / "cookiecutter.json").read_text())
+    moved = {}
+    for question in ("kubernetes_version", "postgres_version", "python_version"):
+        offered = menu.get(question)
+        if isinstance(offered, list) and question in answers and answers[question] not in offered:
+            moved[question] = offered[0]
+    return moved
+
+
 @cache
 def updated(combo: str) -> Update:
     """The combination updated to this template; compared with a fresh render before anything runs in it."""
     project = created_earlier(combo)
-    update = apply_update(project, NAMED_COMBOS[combo])
+    moved = versions_leaving_the_menu(recorded_answers(project))
+    extra = ("--variables-to-update", json.dumps(moved)) if moved else ()
+    update = apply_update(project, *extra)
     git("add", "--all", cwd=project)
     git("commit", "--quiet", "--message", "Template update", cwd=project)
     return update
@@ -105,13 +125,15 @@ def answers_changed(combo: str, question: str, answer: str) -> Update:
     project = _ROOT / f"{combo}-{question}-{answer}" / updated(combo).project.name
     git("clone", "--quiet", str(updated(combo).project), str(project), cwd=_ROOT)
     variables = json.dumps({question: answer})
-    return apply_update(project, NAMED_COMBOS[combo] | {question: answer}, "--variables-to-update", variables)
+    return apply_update(project, "--variables-to-update", variables)
 
 
-def apply_update(project: Path, answers: dict[str, str], *extra: str) -> Update:
+def apply_update(project: Path, *extra: str) -> Update:
     repo = template_repo()
     output = cruft("update", "--skip-apply-ask", "--checkout", repo.current, *extra, cwd=project)
-    update = Update(project, answers, output)
+    # The updated project must equal a fresh render of the answers it now records: a default that
+    # changed since the project was made does not change a recorded answer.
+    update = Update(project, recorded_answers(project), output)
     for line in git("status", "--porcelain", "--untracked-files=all", cwd=project).splitlines():
         kind = STATUS[line[:2].strip()[0]]
         update.changed.setdefault(kind, []).append(line[3:])
@@ -122,7 +144,7 @@ def apply_update(project: Path, answers: dict[str, str], *extra: str) -> Update:
         for name in sorted(set(update.changed.get("modified", []) + update.changed.get("added", [])))
         if (project / name).is_file() and CONFLICT_MARKER.search((project / name).read_text(errors="replace"))
     ]
-    update.differs_from_fresh_render = differences(project, render(**answers))
+    update.differs_from_fresh_render = differences(project, render(**update.answers))
     return update
 
 
