@@ -1,0 +1,158 @@
+"""A stand-in `terraform` for the rehearsal: it records every command line and plays what the real
+one would leave behind in AWS (moto), so the next step finds it — or does not.
+
+- `init -backend-config=bucket=B` fails, as Terraform does, when B does not exist in the account the
+  caller is signed in to; REHEARSAL_FAIL_INIT=1 makes every init fail.
+- `plan -out=F` saves its flags in F and exits 2 (changes present).
+- `apply F` in terraform/bootstrap creates the state bucket the bootstrap Terraform names
+  (REHEARSAL_BOOTSTRAP_BUCKETS: workspace → bucket) and GitHub's OIDC provider unless the plan said it
+  exists — moto refuses a second one, as IAM does; in an environment root it writes the state object
+  with the root's declared outputs (REHEARSAL_OUTPUTS) and creates the EKS cluster; a destroy plan
+  deletes them.
+- `show -json F` prints a plan without certificates; `output -json NAME` prints NAME from the state.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import boto3
+
+REGION = os.environ["AWS_DEFAULT_REGION"]
+
+
+def record(argv: list[str]) -> None:
+    with open(os.environ["REHEARSAL_TERRAFORM_LOG"], "a") as log:
+        log.write(json.dumps(argv) + "\n")
+
+
+def flags(argv: list[str], name: str) -> list[str]:
+    return [a.split("=", 1)[1] for a in argv if a.startswith(f"-{name}=")]
+
+
+def memory(directory: Path) -> Path:
+    return directory / ".terraform" / "rehearsal.json"
+
+
+def remembered(directory: Path) -> dict:
+    path = memory(directory)
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def remember(directory: Path, **facts: object) -> None:
+    path = memory(directory)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(remembered(directory) | facts))
+
+
+def fail(message: str) -> None:
+    print(f"Error: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def init(directory: Path, argv: list[str]) -> None:
+    if os.environ.get("REHEARSAL_FAIL_INIT") == "1":
+        fail("Failed to get existing workspaces: RequestError: send request failed (injected)")
+    backend = dict(value.split("=", 1) for value in flags(argv, "backend-config"))
+    if backend:
+        s3 = boto3.client("s3")
+        if backend["bucket"] not in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
+            fail(f'Failed to get existing workspaces: S3 bucket "{backend["bucket"]}" does not exist.')
+    remember(directory, backend=backend)
+
+
+def apply(directory: Path, plan_file: str) -> None:
+    plan = json.loads(Path(plan_file).read_text())
+    if directory.name == "bootstrap":
+        apply_bootstrap(directory, plan)
+    else:
+        apply_environment(directory, plan)
+    print("Apply complete!")
+
+
+def apply_bootstrap(directory: Path, plan: dict) -> None:
+    workspace = remembered(directory).get("workspace")
+    buckets = json.loads(os.environ["REHEARSAL_BOOTSTRAP_BUCKETS"])
+    if workspace not in buckets:
+        fail(f"bootstrap applied in workspace {workspace!r}, not one named after an account ({', '.join(buckets)})")
+    s3 = boto3.client("s3")
+    if buckets[workspace] not in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
+        where = {} if REGION == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": REGION}}
+        s3.create_bucket(Bucket=buckets[workspace], **where)
+    if "github_oidc_provider_exists=true" not in plan["var"]:
+        iam = boto3.client("iam")
+        try:
+            iam.create_open_id_connect_provider(
+                Url="https://token.actions.githubusercontent.com",
+                ClientIDList=["sts.amazonaws.com"],
+                ThumbprintList=["a" * 40],
+            )
+        except iam.exceptions.EntityAlreadyExistsException as error:
+            fail(f"creating IAM OIDC Provider: {error}")
+
+
+def apply_environment(directory: Path, plan: dict) -> None:
+    backend = remembered(directory)["backend"]
+    env = directory.name
+    outputs = json.loads(Path(os.environ["REHEARSAL_OUTPUTS"]).read_text())[env]
+    s3, eks = boto3.client("s3"), boto3.client("eks")
+    if plan["destroy"]:
+        s3.delete_object(Bucket=backend["bucket"], Key=backend["key"])
+        eks.delete_cluster(name=outputs["cluster_name"])
+        return
+    state = {
+        "version": 4,
+        "serial": 1,
+        "lineage": f"rehearsal-{env}",
+        "outputs": {name: {"value": value, "type": "string"} for name, value in outputs.items()},
+        "resources": [],
+    }
+    s3.put_object(Bucket=backend["bucket"], Key=backend["key"], Body=json.dumps(state))
+    if outputs["cluster_name"] not in eks.list_clusters()["clusters"]:
+        eks.create_cluster(
+            name=outputs["cluster_name"],
+            version=os.environ["REHEARSAL_KUBERNETES_VERSION"],
+            roleArn=f"arn:aws:iam::{outputs['cluster_arn'].split(':')[4]}:role/{outputs['cluster_name']}-cluster",
+            resourcesVpcConfig={"subnetIds": ["subnet-rehearsal"]},
+        )
+
+
+def output(directory: Path, name: str) -> None:
+    backend = remembered(directory)["backend"]
+    body = boto3.client("s3").get_object(Bucket=backend["bucket"], Key=backend["key"])["Body"].read()
+    print(json.dumps(json.loads(body)["outputs"][name]["value"]))
+
+
+def main(argv: list[str]) -> None:
+    record(argv)
+    if argv[0].startswith("-chdir="):
+        directory, argv = Path(argv[0].removeprefix("-chdir=")), argv[1:]
+    else:
+        directory = Path.cwd()
+    command, rest = argv[0], argv[1:]
+    if command == "init":
+        init(directory, rest)
+    elif command == "workspace":
+        remember(directory, workspace=rest[-1])
+    elif command == "plan":
+        out = flags(rest, "out")[0]
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(json.dumps({"destroy": "-destroy" in rest, "var": flags(rest, "var")}))
+        sys.exit(2)
+    elif command == "apply":
+        apply(directory, rest[-1])
+    elif command == "show":
+        print(json.dumps({"format_version": "1.2", "resource_changes": []}))
+    elif command == "output":
+        output(directory, rest[-1])
+    elif command == "version":
+        print(json.dumps({"terraform_version": "1.11.4"}) if "-json" in rest else "Terraform v1.11.4")
+    else:
+        fail(f"the rehearsal's stand-in does not play `terraform {command}`")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
