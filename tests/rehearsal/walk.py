@@ -29,7 +29,15 @@ import yaml
 from guide import Step
 
 CLUSTER_TASKS = {"cluster.setup", "deploy", "rollback", "status", "logs", "db.migrate", "destroy"}
-FAST = {"job": 20, "rollout": 20, "delete": 20, "poll": 0.05, "smoke_window": 1, "retry_budget": 10, "retry_first": 0.05}
+FAST = {
+    "job": 20,
+    "rollout": 20,
+    "delete": 20,
+    "poll": 0.05,
+    "smoke_window": 1,
+    "retry_budget": 10,
+    "retry_first": 0.05,
+}
 VENV_BIN = Path(sys.executable).parent
 
 
@@ -67,7 +75,7 @@ def start_moto(account: str, logs: Path) -> tuple[subprocess.Popen, str]:
     deadline = time.monotonic() + 30
     while True:
         try:
-            with urllib.request.urlopen(f"{url}/moto-api/", timeout=1):  # noqa: S310  (our own loopback server)
+            with urllib.request.urlopen(f"{url}/moto-api/", timeout=1):
                 return server, url
         except OSError:
             if time.monotonic() > deadline or server.poll() is not None:
@@ -174,7 +182,10 @@ class Walk:
             "certificate_validation_records": [],
             "no_tls_warning": "",
         }
-        return {output: known.get(output, f"rehearsal-{output}") for output in terraform_facts.declared_outputs(self.project, env)}
+        return {
+            output: known.get(output, f"rehearsal-{output}")
+            for output in terraform_facts.declared_outputs(self.project, env)
+        }
 
     def environment(self, env: str | None, **extra: str) -> dict[str, str]:
         account = self.accounts.get(env or "staging", self.accounts["staging"])

@@ -91,8 +91,8 @@ def job_order(jobs: dict[str, dict]) -> list[str]:
     return done
 
 
-def expand(text: str, env: dict[str, str]) -> str:
-    text = text.replace("${{ needs.build.outputs.digest }}", DIGEST)
+def expand(text: str, env: dict[str, str], digest: str = DIGEST) -> str:
+    text = text.replace("${{ needs.build.outputs.digest }}", digest)
     return re.sub(r"\$\{?(\w+)\}?", lambda m: env.get(m.group(1), m.group(0)), text)
 
 
@@ -109,15 +109,22 @@ def run_deploy_workflow(walk: Walk, where: str) -> None:
         env = env if isinstance(env, str) else env["name"]
         runner = f"codebuild-{terraform_facts.runner_project(walk.project, env)}-{RUNNER_IDS}"
         if job["runs-on"] != runner:
-            raise WalkFailed(f"{where}: deploy.yml's {name} job runs on {job['runs-on']!r}; {env}'s Terraform creates {runner!r}")
-        values = {**workflow.get("env", {}), **job.get("env", {})}
-        values = {key: expand(str(value), {}) for key, value in values.items()}
-        steps = [step for step in job["steps"] if "run" in step and not str(step.get("if", "")).startswith("failure()")]
-        verify = next((i for i, s in enumerate(steps) if s["run"].startswith("cosign verify")), None)
-        deploy = next((i for i, s in enumerate(steps) if s["run"].startswith("invoke deploy")), None)
-        if deploy is None or verify is None or verify > deploy:
-            raise WalkFailed(f"{where}: deploy.yml's {name} job must verify the signature, then `invoke deploy`")
-        walk.invoke(f"{where}, job {name}", shlex.split(expand(steps[deploy]["run"], values)))
+            raise WalkFailed(
+                f"{where}: deploy.yml's {name} job runs on {job['runs-on']!r}; {env}'s Terraform creates {runner!r}"
+            )
+        walk.invoke(f"{where}, job {name}", deploy_command(workflow, name, where))
+
+
+def deploy_command(workflow: dict, name: str, where: str, digest: str = DIGEST) -> list[str]:
+    """The `invoke deploy` a deploy job runs, its variables filled in; checked to come after verification."""
+    job = workflow["jobs"][name]
+    values = {key: expand(str(value), {}, digest) for key, value in {**workflow["env"], **job.get("env", {})}.items()}
+    steps = [step for step in job["steps"] if "run" in step and not str(step.get("if", "")).startswith("failure()")]
+    verify = next((i for i, s in enumerate(steps) if s["run"].startswith("cosign verify")), None)
+    deploy = next((i for i, s in enumerate(steps) if s["run"].startswith("invoke deploy")), None)
+    if deploy is None or verify is None or verify > deploy:
+        raise WalkFailed(f"{where}: deploy.yml's {name} job must verify the signature, then `invoke deploy`")
+    return shlex.split(expand(steps[deploy]["run"], values, digest))
 
 
 def served_request(walk: Walk, where: str, command: str) -> None:
@@ -125,10 +132,20 @@ def served_request(walk: Walk, where: str, command: str) -> None:
     read = re.search(r"-chdir=terraform/environments/(\w+) output -raw (\w+)", command)
     env = read.group(1) if read else "staging"
     if read and read.group(2) not in walk.outputs[env]:
-        raise WalkFailed(f"{where}: reads output {read.group(2)!r}, which terraform/environments/{env} does not declare")
+        raise WalkFailed(
+            f"{where}: reads output {read.group(2)!r}, which terraform/environments/{env} does not declare"
+        )
     fake = walk.kube[env]
     service = f"/api/v1/namespaces/{walk.slug}/services/{walk.slug}"
     if service not in fake.objects:
         raise WalkFailed(f"{where}: nothing serves {env}: no earlier step deployed the app's Service")
-    with urllib.request.urlopen(f"{fake.url}{service}:http/proxy/readyz") as response:  # noqa: S310  (loopback fake)
+    with urllib.request.urlopen(f"{fake.url}{service}:http/proxy/readyz") as response:
         walk.served = (response.status, response.read().decode())
+
+
+def rollback_command(workflow: dict, name: str) -> list[str]:
+    """The belt-and-braces step a deploy job runs when its deploy step failed."""
+    steps = workflow["jobs"][name]["steps"]
+    fallback = [s for s in steps if str(s.get("if", "")).startswith("failure()") and "invoke rollback" in s["run"]]
+    assert fallback, f"deploy.yml's {name} job has no rollback step for a failed deploy"
+    return shlex.split(fallback[0]["run"])

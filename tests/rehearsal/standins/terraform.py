@@ -19,8 +19,6 @@ import os
 import sys
 from pathlib import Path
 
-import boto3
-
 REGION = os.environ["AWS_DEFAULT_REGION"]
 
 
@@ -53,12 +51,18 @@ def fail(message: str) -> None:
     sys.exit(1)
 
 
+def aws(service: str):
+    import boto3  # only the commands that touch AWS pay for importing it
+
+    return boto3.client(service)
+
+
 def init(directory: Path, argv: list[str]) -> None:
     if os.environ.get("REHEARSAL_FAIL_INIT") == "1":
         fail("Failed to get existing workspaces: RequestError: send request failed (injected)")
     backend = dict(value.split("=", 1) for value in flags(argv, "backend-config"))
     if backend:
-        s3 = boto3.client("s3")
+        s3 = aws("s3")
         if backend["bucket"] not in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
             fail(f'Failed to get existing workspaces: S3 bucket "{backend["bucket"]}" does not exist.')
     remember(directory, backend=backend)
@@ -78,12 +82,12 @@ def apply_bootstrap(directory: Path, plan: dict) -> None:
     buckets = json.loads(os.environ["REHEARSAL_BOOTSTRAP_BUCKETS"])
     if workspace not in buckets:
         fail(f"bootstrap applied in workspace {workspace!r}, not one named after an account ({', '.join(buckets)})")
-    s3 = boto3.client("s3")
+    s3 = aws("s3")
     if buckets[workspace] not in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
         where = {} if REGION == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": REGION}}
         s3.create_bucket(Bucket=buckets[workspace], **where)
     if "github_oidc_provider_exists=true" not in plan["var"]:
-        iam = boto3.client("iam")
+        iam = aws("iam")
         try:
             iam.create_open_id_connect_provider(
                 Url="https://token.actions.githubusercontent.com",
@@ -98,7 +102,7 @@ def apply_environment(directory: Path, plan: dict) -> None:
     backend = remembered(directory)["backend"]
     env = directory.name
     outputs = json.loads(Path(os.environ["REHEARSAL_OUTPUTS"]).read_text())[env]
-    s3, eks = boto3.client("s3"), boto3.client("eks")
+    s3, eks = aws("s3"), aws("eks")
     if plan["destroy"]:
         s3.delete_object(Bucket=backend["bucket"], Key=backend["key"])
         eks.delete_cluster(name=outputs["cluster_name"])
@@ -122,7 +126,7 @@ def apply_environment(directory: Path, plan: dict) -> None:
 
 def output(directory: Path, name: str) -> None:
     backend = remembered(directory)["backend"]
-    body = boto3.client("s3").get_object(Bucket=backend["bucket"], Key=backend["key"])["Body"].read()
+    body = aws("s3").get_object(Bucket=backend["bucket"], Key=backend["key"])["Body"].read()
     print(json.dumps(json.loads(body)["outputs"][name]["value"]))
 
 
