@@ -84,7 +84,7 @@ def test_each_environment_is_provisioned_into_the_bucket_its_bootstrap_made(day1
         assert f"-backend-config=bucket={day1.slug}-tfstate-{day1.accounts[env]}" in init
 
 
-def test_the_cluster_is_set_up_before_the_first_deploy_applies_anything(day1):
+def test_the_cluster_is_set_up_before_the_first_deploy_migrates_then_rolls_out(day1):
     assert day1.failure is None, day1.failure
     for env, fake in day1.kube.items():
         applied = [
@@ -94,7 +94,8 @@ def test_the_cluster_is_set_up_before_the_first_deploy_applies_anything(day1):
         ]
         assert applied[0] == ("Namespace", day1.slug), env
         assert ("Deployment", "cluster-autoscaler") in applied, env
-        assert applied.index(("Deployment", "cluster-autoscaler")) < applied.index(("Job", f"{day1.slug}-migrate"))
+        migrate = applied.index(("Job", f"{day1.slug}-migrate"))
+        assert applied.index(("Deployment", "cluster-autoscaler")) < migrate < applied.index(("Deployment", day1.slug))
 
 
 def test_deploy_jobs_run_in_order_on_the_runners_terraform_creates(day1):

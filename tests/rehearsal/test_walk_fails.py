@@ -52,6 +52,19 @@ def test_a_dropped_step_stops_the_walk_where_its_work_is_needed(scratch_project,
     assert 'S3 bucket "example-service-tfstate-123456789012" does not exist.' in walk.failure
 
 
+def test_an_output_no_terraform_declares_stops_the_first_step_that_reads_it(scratch_project, tmp_path):
+    outputs = scratch_project / "terraform" / "environments" / "staging" / "outputs.tf"
+    text = outputs.read_text()
+    declared = re.search(r'^output "cluster_name" \{.*?^\}\n', text, re.MULTILINE | re.DOTALL).group(0)
+    outputs.write_text(text.replace(declared, ""))
+    walk = walked(scratch_project, tmp_path / "walk")
+    walk.close()
+    assert walk.failure.startswith("step 5 (Set up each cluster): `invoke tunnel --env staging` failed (exit 1):")
+    assert (
+        "Terraform output 'cluster_name' is missing in staging: run `invoke provision --env staging`." in walk.failure
+    )
+
+
 def test_pushing_before_github_is_set_up_is_refused():
     project = render()
     steps = [step.title for step in setup_steps(project)]

@@ -105,7 +105,8 @@ def apply_environment(directory: Path, plan: dict) -> None:
     s3, eks = aws("s3"), aws("eks")
     if plan["destroy"]:
         s3.delete_object(Bucket=backend["bucket"], Key=backend["key"])
-        eks.delete_cluster(name=outputs["cluster_name"])
+        if "cluster_name" in outputs:
+            eks.delete_cluster(name=outputs["cluster_name"])
         return
     state = {
         "version": 4,
@@ -115,7 +116,7 @@ def apply_environment(directory: Path, plan: dict) -> None:
         "resources": [],
     }
     s3.put_object(Bucket=backend["bucket"], Key=backend["key"], Body=json.dumps(state))
-    if outputs["cluster_name"] not in eks.list_clusters()["clusters"]:
+    if "cluster_name" in outputs and outputs["cluster_name"] not in eks.list_clusters()["clusters"]:
         eks.create_cluster(
             name=outputs["cluster_name"],
             version=os.environ["REHEARSAL_KUBERNETES_VERSION"],
