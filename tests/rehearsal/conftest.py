@@ -4,6 +4,7 @@ two accounts (public API limited to CIDRs, cluster administrators answered)."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +21,13 @@ from walk import Walk, WalkFailed  # noqa: E402
 REHEARSED = ["default", "two-accounts"]
 
 
+def fresh(where: Path, **answers: str) -> Path:
+    """A copy of the bake for ``answers`` that one walk may change (the walk leaves state in it)."""
+    project = where / "project"
+    shutil.copytree(render(**answers), project, symlinks=True)
+    return project
+
+
 def walked(project: Path, scratch: Path, steps=None, trusting_github=("staging",)) -> Walk:
     """A walk of SETUP.md's steps on ``project``; ``walk.failure`` says where it stopped, if it did."""
     walk = Walk(project, scratch, trusting_github)
@@ -34,8 +42,8 @@ def walked(project: Path, scratch: Path, steps=None, trusting_github=("staging",
 @pytest.fixture(scope="session", params=REHEARSED)
 def day1(request, tmp_path_factory):
     """Day 1 walked once per bake; Day 2 goes on from where it ended."""
-    project = render(**NAMED_COMBOS[request.param])
-    walk = walked(project, tmp_path_factory.mktemp(f"walk-{request.param}"))
+    scratch = tmp_path_factory.mktemp(f"walk-{request.param}")
+    walk = walked(fresh(scratch, **NAMED_COMBOS[request.param]), scratch / "walk")
     yield walk
     walk.close()
 

@@ -99,3 +99,19 @@ def runner_project(project: Path, env: str) -> str:
     runner_name = evaluate(module_call(service, "ci_runner")["name"], service_vars, locals_of(service))
     runner = terraform / "modules" / "ci_runner"
     return evaluate(locals_of(runner)["project_name"], {"name": runner_name}, {})
+
+
+def certificates_awaiting_records(project: Path, env: str) -> list[str]:
+    """Addresses of the ACM certificates whose validation waits for hand-made DNS records: with a
+    domain and no Route 53 zone, every `aws_acm_certificate` of the modules the service calls."""
+    variables = environment_variables(project, env)
+    if not variables.get("domain_name") or variables.get("route53_zone_id"):
+        return []
+    modules = project / "terraform" / "modules"
+    called = [name for block in blocks(modules / "service", "module") for name in block]
+    return [
+        f"module.service.module.{module}.aws_acm_certificate.{name}"
+        for module in called
+        for resource in blocks(modules / module, "resource")
+        for name in resource.get("aws_acm_certificate", {})
+    ]

@@ -201,6 +201,9 @@ class Walk:
             "REHEARSAL_BOOTSTRAP_BUCKETS": json.dumps(buckets),
             "REHEARSAL_OUTPUTS": str(self.scratch / "outputs.json"),
             "REHEARSAL_KUBERNETES_VERSION": self.answers["kubernetes_version"],
+            "REHEARSAL_CERTIFICATES": json.dumps(
+                {e: terraform_facts.certificates_awaiting_records(self.project, e) for e in self.accounts}
+            ),
             **extra,
         }
 
@@ -210,7 +213,7 @@ class Walk:
 
     # -- running commands ----------------------------------------------------------------------------
 
-    def invoke(self, where: str, words: list[str], answer: str = "yes\n", check: bool = True, **extra: str) -> Ran:
+    def invoke(self, where: str, words: list[str], answer: str = "yes\nyes\n", check: bool = True, **extra: str) -> Ran:
         """Run ``invoke TASK …`` in the project as a person would (``answer`` goes to its questions)."""
         words = list(words)
         task = next((w for w in words[1:] if not w.startswith("-")), None)

@@ -3,13 +3,16 @@ one would leave behind in AWS (moto), so the next step finds it — or does not.
 
 - `init -backend-config=bucket=B` fails, as Terraform does, when B does not exist in the account the
   caller is signed in to; REHEARSAL_FAIL_INIT=1 makes every init fail.
-- `plan -out=F` saves its flags in F and exits 2 (changes present).
+- `plan -out=F` saves its flags in F and exits 2 (changes present). With a domain and no Route 53
+  zone (REHEARSAL_CERTIFICATES), the plan creates the certificates and validations that wait for
+  hand-made records, as the real plan would; a full apply of such a plan fails — the deadlock of a
+  one-step first apply — while an apply of `-target`ed certificates writes only their records.
 - `apply F` in terraform/bootstrap creates the state bucket the bootstrap Terraform names
   (REHEARSAL_BOOTSTRAP_BUCKETS: workspace → bucket) and GitHub's OIDC provider unless the plan said it
   exists — moto refuses a second one, as IAM does; in an environment root it writes the state object
   with the root's declared outputs (REHEARSAL_OUTPUTS) and creates the EKS cluster; a destroy plan
   deletes them.
-- `show -json F` prints a plan without certificates; `output -json NAME` prints NAME from the state.
+- `show -json F` prints the plan's `resource_changes`; `output -json NAME` prints NAME from the state.
 """
 
 from __future__ import annotations
@@ -98,11 +101,48 @@ def apply_bootstrap(directory: Path, plan: dict) -> None:
             fail(f"creating IAM OIDC Provider: {error}")
 
 
+def certificate_changes(directory: Path) -> list[dict]:
+    """What a plan shows for certificates awaiting hand-made records (REHEARSAL_CERTIFICATES: env →
+    addresses): their creation, until a targeted apply made them; their validation, until a full one."""
+    addresses = json.loads(os.environ.get("REHEARSAL_CERTIFICATES", "{}")).get(directory.name, [])
+    facts, changes = remembered(directory), []
+    for address in [] if facts.get("validated") else addresses:
+        module, kind, name = address.rsplit(".", 2)
+        wait = {"validation_record_fqdns": None}
+        if not facts.get("certificates"):
+            changes.append(change(module, kind, name, {}))
+        changes.append(change(module, "aws_acm_certificate_validation", name, wait))
+    return changes
+
+
+def change(module: str, kind: str, name: str, after: dict) -> dict:
+    return {
+        "address": f"{module}.{kind}.{name}[0]",
+        "module_address": module,
+        "type": kind,
+        "name": name,
+        "change": {"actions": ["create"], "after": after, "after_unknown": {}},
+    }
+
+
+RECORD = {"name": "_rehearsal.example.", "type": "CNAME", "value": "_rehearsal.acm-validations.aws."}
+
+
 def apply_environment(directory: Path, plan: dict) -> None:
     backend = remembered(directory)["backend"]
     env = directory.name
     outputs = json.loads(Path(os.environ["REHEARSAL_OUTPUTS"]).read_text())[env]
     s3, eks = aws("s3"), aws("eks")
+    if plan["targets"]:  # the certificates alone: the state holds them and their records, nothing else
+        assert all(t.split(".")[-2] == "aws_acm_certificate" for t in plan["targets"]), plan["targets"]
+        remember(directory, certificates=True)
+        state = {"version": 4, "serial": 1, "lineage": f"rehearsal-{env}", "resources": []}
+        state["outputs"] = {"certificate_validation_records": {"value": [RECORD], "type": "list"}}
+        s3.put_object(Bucket=backend["bucket"], Key=backend["key"], Body=json.dumps(state))
+        return
+    if any(c["type"] == "aws_acm_certificate" for c in plan["changes"]):
+        fail("the apply waits for certificate validation records nobody could create yet (no zone, no records)")
+    remember(directory, validated=True)
     if plan["destroy"]:
         s3.delete_object(Bucket=backend["bucket"], Key=backend["key"])
         if "cluster_name" in outputs:
@@ -126,9 +166,14 @@ def apply_environment(directory: Path, plan: dict) -> None:
 
 
 def output(directory: Path, name: str) -> None:
-    backend = remembered(directory)["backend"]
-    body = aws("s3").get_object(Bucket=backend["bucket"], Key=backend["key"])["Body"].read()
-    print(json.dumps(json.loads(body)["outputs"][name]["value"]))
+    backend, s3 = remembered(directory)["backend"], aws("s3")
+    try:
+        outputs = json.loads(s3.get_object(Bucket=backend["bucket"], Key=backend["key"])["Body"].read())["outputs"]
+    except s3.exceptions.NoSuchKey:
+        outputs = {}
+    if name not in outputs:
+        fail(f'Output "{name}" not found')
+    print(json.dumps(outputs[name]["value"]))
 
 
 def main(argv: list[str]) -> None:
@@ -145,12 +190,16 @@ def main(argv: list[str]) -> None:
     elif command == "plan":
         out = flags(rest, "out")[0]
         Path(out).parent.mkdir(parents=True, exist_ok=True)
-        Path(out).write_text(json.dumps({"destroy": "-destroy" in rest, "var": flags(rest, "var")}))
+        plan = {"destroy": "-destroy" in rest, "var": flags(rest, "var"), "targets": flags(rest, "target")}
+        plan["changes"] = certificate_changes(directory) if not plan["destroy"] else []
+        Path(out).write_text(json.dumps(plan))
         sys.exit(2)
     elif command == "apply":
         apply(directory, rest[-1])
     elif command == "show":
-        print(json.dumps({"format_version": "1.2", "resource_changes": []}))
+        print(
+            json.dumps({"format_version": "1.2", "resource_changes": json.loads(Path(rest[-1]).read_text())["changes"]})
+        )
     elif command == "output":
         output(directory, rest[-1])
     elif command == "version":
