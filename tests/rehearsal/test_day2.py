@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from guide import console_commands, readme_section
 from workflow_run import deploy_command, rollback_command, workflows
 
