@@ -72,7 +72,7 @@ def start_moto(account: str, logs: Path) -> tuple[subprocess.Popen, str]:
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60  # a loaded CI machine starts it slowly
     while True:
         try:
             with urllib.request.urlopen(f"{url}/moto-api/", timeout=1):
