@@ -102,6 +102,9 @@ class GitHub:
 
 
 class Walk:
+    """One person's walk through one generated project; ``trusting_github`` names the environments
+    whose account already has GitHub's OIDC provider (another service made it)."""
+
     def __init__(self, project: Path, scratch: Path, trusting_github: tuple[str, ...] = ("staging",)) -> None:
         self.project, self.scratch = project, scratch
         self.answers = json.loads((project / ".cookiecutter.json").read_text())
@@ -113,12 +116,20 @@ class Walk:
         self.private = self.answers["kubernetes_api_access"] == "private"
         self.ran: list[Ran] = []
         self.github = GitHub()
-        self.pushed = False
         self.logs = scratch / "logs"
         self.logs.mkdir(parents=True, exist_ok=True)
         self.bin = standins.install(scratch / "bin")
         self.moto: dict[str, str] = {}
         self.servers: list[subprocess.Popen] = []
+        self.kube: dict[str, object] = {}
+        try:
+            self.start(trusting_github)
+        except BaseException:
+            self.close()
+            raise
+
+    def start(self, trusting_github: tuple[str, ...]) -> None:
+        project, scratch = self.project, self.scratch
         for account in sorted(set(self.accounts.values())):
             server, url = start_moto(account, self.logs)
             self.servers.append(server)
@@ -130,7 +141,6 @@ class Walk:
                 ThumbprintList=["a" * 40],
             )
         fake_kube = load_fake_kube(project)
-        self.kube: dict[str, object] = {}
         self.kubeconfigs: dict[str, Path] = {}
         for env in self.accounts:
             fake = fake_kube(free_port())
@@ -307,7 +317,6 @@ class Walk:
         """The first push to main: every workflow starts, so GitHub must be ready; then deploy.yml runs."""
         import workflow_run
 
-        self.pushed = True
         workflow_run.check_github_ready(self, where)
         workflow_run.run_deploy_workflow(self, where)
 
