@@ -10,8 +10,8 @@ from types import SimpleNamespace
 import pytest
 from bakery import render
 from conftest import fresh, walked
+from github_standin import GitHub, WalkFailed
 from guide import setup_steps
-from walk import GitHub, WalkFailed
 from workflow_run import check_github_ready
 
 

@@ -20,12 +20,13 @@ import subprocess
 import sys
 import time
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import standins
 import terraform_facts
 import yaml
+from github_standin import GitHub, WalkFailed
 from guide import Step
 
 CLUSTER_TASKS = {"cluster.setup", "deploy", "rollback", "status", "logs", "db.migrate", "destroy"}
@@ -39,10 +40,6 @@ FAST = {
     "retry_first": 0.05,
 }
 VENV_BIN = Path(sys.executable).parent
-
-
-class WalkFailed(AssertionError):
-    """A documented step cannot be done: the message names the step, the command and why."""
 
 
 @dataclass
@@ -90,15 +87,6 @@ def load_fake_kube(project: Path):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.FakeKube
-
-
-@dataclass
-class GitHub:
-    """What the `gh` steps configured in the repository."""
-
-    repository: str = ""
-    environments: dict[str, dict] = field(default_factory=dict)
-    claim_keys: list[str] | None = None
 
 
 class Walk:
@@ -285,33 +273,7 @@ class Walk:
     # -- GitHub ----------------------------------------------------------------------------------------
 
     def gh(self, where: str, words: list[str]) -> None:
-        repository = self.answers["github_repository"]
-        if words[1:3] == ["repo", "create"]:
-            self.github.repository = words[3]
-            return
-        if words[1] != "api":
-            raise WalkFailed(f"{where}: the rehearsal plays `gh repo create` and `gh api` only")
-        method = words[words.index("--method") + 1] if "--method" in words else "GET"
-        path = next(w for w in words[2:] if w.startswith("repos/"))
-        fields = [words[i + 1] for i, w in enumerate(words) if w in ("-f", "-F")]
-        prefix = f"repos/{repository}/"
-        if not path.startswith(prefix) or self.github.repository != repository:
-            raise WalkFailed(f"{where}: {path} is not in {repository}, or that repository was not created first")
-        parts = path.removeprefix(prefix).split("/")
-        if parts[0] == "environments" and method == "PUT":
-            self.github.environments[parts[1]] = {
-                "reviewers": any(f.startswith("reviewers[]") for f in fields),
-                "custom_branches": "deployment_branch_policy[custom_branch_policies]=true" in fields,
-                "branches": [],
-            }
-        elif parts[0] == "environments" and parts[2:] == ["deployment-branch-policies"]:
-            if parts[1] not in self.github.environments:
-                raise WalkFailed(f"{where}: environment {parts[1]} does not exist yet")
-            self.github.environments[parts[1]]["branches"].append(dict(f.split("=", 1) for f in fields)["name"])
-        elif parts == ["actions", "oidc", "customization", "sub"]:
-            self.github.claim_keys = [f.split("=", 1)[1] for f in fields if f.startswith("include_claim_keys[]")]
-        else:
-            raise WalkFailed(f"{where}: the rehearsal does not know what {method} {path} does")
+        self.github.play(where, words, self.answers["github_repository"])
 
     def push(self, where: str) -> None:
         """The first push to main: every workflow starts, so GitHub must be ready; then deploy.yml runs."""
