@@ -28,6 +28,7 @@ nox.options.sessions = [
     "kubernetes",
     "crosslayer",
     "workflows",
+    "rehearsal",
     "generated",
     "reliability",
 ]
@@ -121,6 +122,13 @@ def crosslayer(session: nox.Session) -> None:
 def workflows(session: nox.Session) -> None:
     """GitHub Actions: actionlint, workflow JSON schema, zizmor, checkov, job graph."""
     run_layer(session, "workflows", checkov=True)
+
+
+@nox.session(python=PYTHON)
+def rehearsal(session: nox.Session) -> None:
+    """Day 1 and Day 2 walked as the generated guides write them, against moto, a Terraform stand-in,
+    the job graph and the project's fake Kubernetes API (bakes default and two-accounts)."""
+    run_layer(session, "rehearsal")
 
 
 @nox.session(python=PYTHON)

@@ -58,6 +58,7 @@ class Terraform(_LibraryTerraform):
         destroy: bool = False,
         lock: bool = True,
         var_file: str | None = None,
+        targets: list[str] | None = None,
     ) -> list[str]:
         # A read-only identity (the plan role, the drift check) cannot write the lock object: -lock=false.
         return self.argv(
@@ -70,10 +71,17 @@ class Terraform(_LibraryTerraform):
             destroy=IsFlagged if destroy else None,
             var_file=var_file,
             var=[f"{name}={value}" for name, value in (variables or {}).items()] or None,
+            target=targets or None,
         )
 
     def workspace_argv(self, name: str) -> list[str]:
         return self.argv("workspace select", name, or_create=IsFlagged)
+
+    def show_argv(self, plan_file: str) -> list[str]:
+        return self.argv("show", plan_file, json=IsFlagged)
+
+    def output_argv(self, name: str) -> list[str]:
+        return self.argv("output", name, json=IsFlagged)
 
     def apply_argv(self, plan_file: str) -> list[str]:
         # A saved plan is the approval: Terraform applies exactly it and asks nothing.
@@ -105,13 +113,36 @@ class Terraform(_LibraryTerraform):
         destroy: bool = False,
         lock: bool = True,
         var_file: str | None = None,
+        targets: list[str] | None = None,
     ) -> bool:
         """Save a plan to ``out``; True when it contains changes (a dry run assumes it does)."""
-        argv = self.plan_argv(out, variables, destroy, lock, var_file)
+        argv = self.plan_argv(out, variables, destroy, lock, var_file, targets)
         return self._run(argv, ok=(PLAN_NO_CHANGES, PLAN_CHANGES), assume_exit=PLAN_CHANGES) == PLAN_CHANGES
 
     def apply(self, plan_file: str) -> None:
         self._run(self.apply_argv(plan_file))
+
+    def read_json(self, argv: list[str]) -> object:
+        """What a reading command (``show -json``, ``output -json``) prints, parsed; it runs under --dry too."""
+        if shutil.which(self.terraform_bin_path) is None:
+            raise Exit(f"{self.terraform_bin_path} is not on PATH: {INSTALL}.")
+        result = self.fx.read(argv)
+        try:
+            return json.loads(result.stdout)
+        except ValueError:
+            raise Exit(
+                f"`terraform {argv[2]}` in {self.working_dir} printed no JSON (exit code {result.exited}): "
+                f"{result.stderr.strip() or 'no message'}"
+            ) from None
+
+    def show(self, plan_file: str) -> dict:
+        """A saved plan in Terraform's JSON format (``resource_changes`` lists what it does)."""
+        plan = self.read_json(self.show_argv(plan_file))
+        return plan if isinstance(plan, dict) else {}
+
+    def output(self, name: str) -> object:
+        """One root output's value, from the state the last apply wrote."""
+        return self.read_json(self.output_argv(name))
 
     def workspace(self, name: str) -> None:
         """Select (or create) a workspace: its own state, here one per AWS account."""

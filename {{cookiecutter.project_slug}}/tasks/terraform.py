@@ -10,7 +10,7 @@ from invoke import Exit, task
 from . import _aws
 from ._kube import KubeError
 from ._terraform import Terraform, plan_prior_state, stale_plan
-from ._text import ask
+from ._text import ask, table
 from .deploy import wait_gone
 from .environment import KUBECONFIG_HELP, Environment, resolve, target
 
@@ -37,6 +37,41 @@ def plan_path(env: Environment, suffix: str = "") -> Path:
 def has_github_provider(arns: list[str]) -> bool:
     """Whether one of the account's OIDC provider ARNs is GitHub Actions' (one per URL per account)."""
     return any(arn.endswith(f":oidc-provider/{GITHUB_OIDC_HOST}") for arn in arns)
+
+
+def _created(plan: dict, kind: str) -> list[dict]:
+    return [
+        change
+        for change in plan.get("resource_changes") or []
+        if change["type"] == kind and "create" in change["change"]["actions"]
+    ]
+
+
+def awaited_validations(plan: dict) -> list[str]:
+    """Modules whose new certificate validation waits for records no Terraform resource writes.
+
+    With a Route 53 zone, ``validation_record_fqdns`` lists the records Terraform creates (unknown at
+    plan time); without one it is null, and the apply waits until a person has created the records
+    of the output ``certificate_validation_records`` — an output that exists only after an apply.
+    """
+    return [
+        change.get("module_address", "")
+        for change in _created(plan, "aws_acm_certificate_validation")
+        if not (change["change"].get("after") or {}).get("validation_record_fqdns")
+        and not (change["change"].get("after_unknown") or {}).get("validation_record_fqdns")
+    ]
+
+
+def certificates_first(plan: dict) -> list[str]:
+    """Addresses of the certificates to request alone before the full apply: the new ones whose
+    validation waits for hand-made records (empty with a Route 53 zone, and once they exist)."""
+    waiting = set(awaited_validations(plan))
+    # Without the instance key (`[0]`): the same address as in docs/runbook.md, and no shell quoting.
+    return [
+        ".".join(filter(None, (c.get("module_address"), c["type"], c["name"])))
+        for c in _created(plan, "aws_acm_certificate")
+        if c.get("module_address", "") in waiting
+    ]
 
 
 def identity_refusal(caller_account: str, env: Environment) -> str | None:
@@ -117,9 +152,44 @@ def provision(c, env=None, plan_only=False, out=None, plan_file=None, auto_appro
     if not changes:
         print(f"No changes: {env.name} matches its Terraform.")
         return
+    # A dry run made no plan file to read: it lists the effects of a plan without a certificate to wait for.
+    plan = {} if env.fx.dry else tf.show(str(path))
     if not (auto_approve or env.fx.dry or ask(f"Apply this plan to {env.name}? Type 'yes':", "yes")):
         raise Exit(f"Not applied; the plan is saved in {path} (apply it with --plan-file).")
+    first = certificates_first(plan)
+    if first:
+        request_certificates(env, tf, first, stop=auto_approve)
+        tf.plan(str(path))  # the full plan again: the certificates are in the state now
+    elif awaited_validations(plan):
+        show_validation_records(env, tf, "The apply waits until ACM sees these DNS records")
     tf.apply(str(path))
+
+
+def request_certificates(env: Environment, tf: Terraform, certificates: list[str], stop: bool) -> None:
+    """The first step of a first apply with a domain and no Route 53 zone: the certificates alone, their
+    validation records printed, and a person's word that the records exist before the apply that waits."""
+    print(
+        f"{env.name}'s domain has no Route 53 zone, so ACM issues its certificate only after you create the "
+        "validation records, and those exist only once the certificate does: requesting it alone first."
+    )
+    step = str(plan_path(env, "-certificates"))
+    tf.plan(step, targets=certificates)
+    tf.apply(step)
+    show_validation_records(env, tf, "Create these DNS records at the domain's DNS provider")
+    question = "Created them? Type 'yes' to apply the rest (it waits until ACM has issued the certificate):"
+    if stop or not ask(question, "yes"):
+        raise Exit(
+            f"The certificate is requested; nothing else was applied. Create the records above, then run "
+            f"`invoke provision --env {env.name}` again."
+        )
+
+
+def show_validation_records(env: Environment, tf: Terraform, lead: str) -> None:
+    if env.fx.dry:
+        return
+    records = tf.output("certificate_validation_records") or []
+    rows = [("name", "type", "value")] + [(r["name"], r["type"], r["value"]) for r in records]
+    print(f"{lead} (`terraform output -json certificate_validation_records`):\n{table(rows)}")
 
 
 @task(help={"env": "Environment to compare with its Terraform."})

@@ -112,6 +112,10 @@ def test_provision(project, capsys, monkeypatch, kwargs):
     monkeypatch.setattr("builtins.input", lambda prompt: "yes")
     terraform.provision(MockContext(config=make_config(project, dry=True), run=Result("")), env="staging", **kwargs)
     dry = effect_lines(capsys.readouterr().out)
-    plan_has_changes = {re.compile(".* plan "): Result(exited=2), re.compile(".*"): Result("")}
+    plan_has_changes = {
+        re.compile(".* plan "): Result(exited=2),
+        re.compile(".* show -json "): Result('{"resource_changes": []}'),
+        re.compile(".*"): Result(""),
+    }
     terraform.provision(MockContext(config=make_config(project), run=plan_has_changes), env="staging", **kwargs)
     assert dry == effect_lines(capsys.readouterr().out)

@@ -1,6 +1,7 @@
 """bootstrap, provision, drift and destroy: arguments → the exact Terraform command lines, and the order
 of what destroy deletes (nothing before the answer)."""
 
+import json
 import re
 
 import pytest
@@ -17,10 +18,15 @@ def terraform_on_path(monkeypatch):
     monkeypatch.setattr("tasks._terraform.shutil.which", lambda name: f"/usr/bin/{name}")
 
 
-def results(plan_exit=2, init_exit=0, apply_exit=0):
+NO_CERTIFICATE = json.dumps({"resource_changes": []})
+
+
+def results(plan_exit=2, init_exit=0, apply_exit=0, plan_json=NO_CERTIFICATE, records="[]"):
     return {
         re.compile(r".* init "): Result(exited=init_exit),
         re.compile(r".* plan "): Result(exited=plan_exit),
+        re.compile(r".* show -json "): Result(plan_json),
+        re.compile(r".* output -json certificate_validation_records"): Result(records),
         re.compile(r".* apply "): Result(exited=apply_exit),
         re.compile(r".*"): Result(""),
     }
@@ -39,6 +45,7 @@ def lines(project, env, *steps, plan=None):
             f"-backend-config=key={env}/terraform.tfstate -backend-config=region={REGION}",
             "plan": f"{chdir} plan -input=false -detailed-exitcode -lock-timeout=5m -out={plan}",
             "plan-read-only": f"{chdir} plan -input=false -detailed-exitcode -lock=false -out={plan}",
+            "show": f"{chdir} show -json {plan}",
             "apply": f"{chdir} apply -input=false -lock-timeout=5m {plan}",
         }[step]
         for step in steps
@@ -49,11 +56,11 @@ def lines(project, env, *steps, plan=None):
     ("kwargs", "plan_exit", "answer", "steps", "said"),
     [
         ({"plan_only": True}, 2, None, ["init", "plan-read-only"], "Saved the plan in"),
-        ({}, 2, "yes", ["init", "plan", "apply"], None),
-        ({}, 2, "no", ["init", "plan"], "Not applied; the plan is saved in"),
-        ({"auto_approve": True}, 2, None, ["init", "plan", "apply"], None),
+        ({}, 2, "yes", ["init", "plan", "show", "apply"], None),
+        ({}, 2, "no", ["init", "plan", "show"], "Not applied; the plan is saved in"),
+        ({"auto_approve": True}, 2, None, ["init", "plan", "show", "apply"], None),
         ({"auto_approve": True}, 0, None, ["init", "plan"], "No changes: staging matches its Terraform."),
-        ({"env": "production", "auto_approve": True}, 2, None, ["init", "plan", "apply"], None),
+        ({"env": "production", "auto_approve": True}, 2, None, ["init", "plan", "show", "apply"], None),
     ],
     ids=["plan-only", "answered-yes", "answered-no", "auto-approve", "no-changes", "production"],
 )

@@ -1,0 +1,59 @@
+"""The rehearsal walks the generated guides on two bakes: the defaults (one account, private API) and
+two accounts (public API limited to CIDRs, cluster administrators answered)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).parent
+sys.path[:0] = [str(HERE), str(HERE.parent)]
+
+from bakery import NAMED_COMBOS, render  # noqa: E402  (tests/ is put on sys.path above)
+from guide import setup_steps  # noqa: E402
+from walk import Walk, WalkFailed  # noqa: E402
+
+REHEARSED = ["default", "two-accounts"]
+
+
+def fresh(where: Path, **answers: str) -> Path:
+    """A copy of the bake for ``answers`` that one walk may change (the walk leaves state in it)."""
+    project = where / "project"
+    shutil.copytree(render(**answers), project, symlinks=True)
+    return project
+
+
+def walked(project: Path, scratch: Path, steps=None, trusting_github=("staging",)) -> Walk:
+    """A walk of SETUP.md's steps on ``project``; ``walk.failure`` says where it stopped, if it did."""
+    walk = Walk(project, scratch, trusting_github)
+    walk.failure = None
+    try:
+        walk.walk(steps if steps is not None else setup_steps(project))
+    except WalkFailed as failed:
+        walk.failure = str(failed)
+    return walk
+
+
+@pytest.fixture(scope="session", params=REHEARSED)
+def day1(request, tmp_path_factory):
+    """Day 1 walked once per bake; Day 2 goes on from where it ended."""
+    scratch = tmp_path_factory.mktemp(f"walk-{request.param}")
+    walk = walked(fresh(scratch, **NAMED_COMBOS[request.param]), scratch / "walk")
+    yield walk
+    walk.close()
+
+
+def task_flags(project: Path) -> dict[str, set[str]]:
+    """Every task of the project's collection and the flags invoke's parser gives it."""
+    script = (
+        "import json, tasks\n"
+        "print(json.dumps({name: sorted('--' + n.replace('_', '-') for a in tasks.ns[name].get_arguments()"
+        " for n in a.names if len(n) > 1) for name in tasks.ns.task_names}))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=project, capture_output=True, text=True, check=True)
+    return {name: set(flags) for name, flags in json.loads(done.stdout).items()}
