@@ -117,7 +117,7 @@ def test_sigterm_lets_in_flight_requests_finish_and_accepts_no_new_work(project,
     assert exited_after <= graceful + 2, f"the master took {exited_after:.1f}s to exit"
     served = [outcome for outcome in after_signal if outcome.startswith("served")]
     assert not served, f"connections opened after SIGTERM were served: {after_signal}"
-    # Request lines are queued and written in batches; a worker that exits writes out its last ones.
+        # Every request is logged as it ends, in-flight ones included, before the workers exit.
     logged = [json.loads(line) for line in server.log_text().splitlines() if line.startswith("{")]
     slow_lines = [line for line in logged if line.get("path") == "/_test/slow" and line.get("status") == 200]
     assert len(slow_lines) == slots, f"{len(slow_lines)} of {slots} slow requests were logged"

@@ -8,6 +8,7 @@ migrations, so every run tests them. Each test runs inside a transaction that is
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -104,6 +105,20 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """No setting leaks in from the shell running the tests."""
     for key in ENVIRONMENT_KEYS:
         monkeypatch.delenv(key, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def logging_as_found() -> Iterator[None]:
+    """create_app sends every logger to stdout as JSON; put logging back so later tests (tasks/) see
+    only their own output."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in root.handlers:
+        if handler not in handlers:
+            handler.close()
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture
