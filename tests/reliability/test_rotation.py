@@ -188,7 +188,9 @@ def test_a_password_rotation_under_traffic_fails_no_request_after_the_window(pro
             rotation_started = time.monotonic()
             with admin.cursor() as cur:
                 cur.execute(f"ALTER ROLE {role} PASSWORD %s", (new_password,))
-            client.put_secret_value(SecretId=secret_id, SecretString=json.dumps({"username": role, "password": new_password}))
+            client.put_secret_value(
+                SecretId=secret_id, SecretString=json.dumps({"username": role, "password": new_password})
+            )
             with admin.cursor() as cur:
                 cur.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = %s", (role,))
                 ended = cur.fetchone()[0]

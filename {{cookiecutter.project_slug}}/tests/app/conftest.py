@@ -160,7 +160,7 @@ def db(app: Flask) -> Iterator[Session]:
     by the test and undone with everything else.
     """
     state = Database.state(app)
-    connection = state.engine.connect()
+    connection = state.write_engine.connect()
     transaction = connection.begin()
     for factory in (state.sessions, state.read_sessions):
         factory.configure(bind=connection, join_transaction_mode="create_savepoint")
