@@ -6,17 +6,16 @@ from flask import Blueprint, Response, jsonify, url_for
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
-from .db import Read, db
+from .db import db
 from .errors import ApiError
 from .models import ITEM_COLUMNS, Item, item_json
 from .validation import item_fields, json_object, page
 
 blueprint = Blueprint("items", __name__, url_prefix="/api/v1/items")
 
-# The two reads skip the ORM: Core statements, compiled once, run on a pooled cursor (see db.Read).
 _id = Item.__table__.c.id
-SELECT_ONE = Read(select(*ITEM_COLUMNS).where(_id == bindparam("item_id")))
-SELECT_PAGE = Read(select(*ITEM_COLUMNS).order_by(_id).limit(bindparam("limit")).offset(bindparam("offset")))
+SELECT_ONE = select(*ITEM_COLUMNS).where(_id == bindparam("item_id"))
+SELECT_PAGE = select(*ITEM_COLUMNS).order_by(_id).limit(bindparam("limit")).offset(bindparam("offset"))
 
 
 def _not_found(item_id: int) -> ApiError:
@@ -53,7 +52,7 @@ def create_item() -> tuple[Response, int, dict[str, str]]:
 @blueprint.get("")
 def list_items() -> Response:
     limit, offset = page()
-    rows = SELECT_PAGE.rows(limit=limit + 1, offset=offset)
+    rows = db.session.execute(SELECT_PAGE, {"limit": limit + 1, "offset": offset}).all()
     next_offset = offset + limit if len(rows) > limit else None
     return jsonify(
         items=[item_json(*row) for row in rows[:limit]],
@@ -65,7 +64,7 @@ def list_items() -> Response:
 
 @blueprint.get("/<int:item_id>")
 def get_item(item_id: int) -> Response:
-    row = SELECT_ONE.row(item_id=item_id)
+    row = db.session.execute(SELECT_ONE, {"item_id": item_id}).first()
     if row is None:
         raise _not_found(item_id)
     return jsonify(item_json(*row))

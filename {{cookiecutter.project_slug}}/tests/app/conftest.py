@@ -8,10 +8,11 @@ migrations, so every run tests them. Each test runs inside a transaction that is
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, closing, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
@@ -26,9 +27,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from {{ cookiecutter.package_name }} import create_app
-from {{ cookiecutter.package_name }}.config import ENVIRONMENT_KEYS, with_driver
 from {{ cookiecutter.package_name }}.db import Database
-from {{ cookiecutter.package_name }}.observability import flush_lines
+from {{ cookiecutter.package_name }}.settings import ENVIRONMENT_KEYS, with_driver
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
@@ -108,9 +108,17 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(autouse=True)
-def no_request_lines_from_earlier_tests() -> None:
-    """Request lines wait in a queue; write out earlier tests' before this test captures stdout."""
-    flush_lines()
+def logging_as_found() -> Iterator[None]:
+    """create_app sends every logger to stdout as JSON; put logging back so later tests (tasks/) see
+    only their own output."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in root.handlers:
+        if handler not in handlers:
+            handler.close()
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture
@@ -156,9 +164,6 @@ def db(app: Flask) -> Iterator[Session]:
     transaction = connection.begin()
     for factory in (state.sessions, state.read_sessions):
         factory.configure(bind=connection, join_transaction_mode="create_savepoint")
-    # Reads see the test's rows too.
-    state.read_connection = lambda: nullcontext(connection)
-    state.read_cursor = lambda: closing(connection.connection.cursor())
     session = state.sessions()
     yield session
     session.close()
