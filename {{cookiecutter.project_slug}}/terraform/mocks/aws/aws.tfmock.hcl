@@ -96,9 +96,33 @@ mock_resource "aws_sns_topic" {
   }
 }
 
+# CloudFront's log delivery source takes the distribution's ARN, and its delivery the destination's.
+mock_resource "aws_cloudfront_distribution" {
+  defaults = {
+    arn            = "arn:aws:cloudfront::{{ cookiecutter.aws_account_id }}:distribution/E0123456789ABC"
+    domain_name    = "d111111abcdef8.cloudfront.net"
+    hosted_zone_id = "Z2FDTNDATAQYW2"
+  }
+}
+
+mock_resource "aws_cloudwatch_log_delivery_destination" {
+  defaults = {
+    arn = "arn:aws:logs:us-east-1:{{ cookiecutter.aws_account_id }}:delivery-destination:mocked"
+  }
+}
+
+# A certificate reports ACM's validation record for its domain (the Route 53 records are written from it).
 mock_resource "aws_acm_certificate" {
   defaults = {
     arn = "arn:aws:acm:{{ cookiecutter.aws_region }}:{{ cookiecutter.aws_account_id }}:certificate/00000000-0000-4000-8000-000000000004"
+{%- if cookiecutter.domain_name %}
+    domain_validation_options = [{
+      domain_name           = "{{ cookiecutter.domain_name }}"
+      resource_record_name  = "_0123456789abcdef.{{ cookiecutter.domain_name }}."
+      resource_record_type  = "CNAME"
+      resource_record_value = "_fedcba9876543210.acm-validations.aws."
+    }]
+{%- endif %}
   }
 }
 
