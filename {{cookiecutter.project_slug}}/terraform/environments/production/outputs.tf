@@ -154,3 +154,8 @@ output "worker_instance_id" {
   value       = module.service.worker_instance_id
 }
 {%- endif %}
+
+output "app_database_connect_arns" {
+  description = "What the app's IAM role may rds-db:connect to (its database role, IAM authentication)."
+  value       = module.service.app_database_connect_arns
+}

@@ -149,3 +149,8 @@ output "worker_instance_id" {
   value       = module.worker.instance_id
 }
 {%- endif %}
+
+output "app_database_connect_arns" {
+  description = "What the app's IAM role may rds-db:connect to, read back from its policy."
+  value       = module.eks.app_database_connect_arns
+}

@@ -59,6 +59,11 @@ run "the_environment_as_answered" {
     condition     = output.kubernetes_api_access == "{{ cookiecutter.kubernetes_api_access }}"
     error_message = "The API access mode is the answered one."
   }
+
+  assert {
+    condition     = output.app_database_connect_arns == [output.database_app_connect_arn] && can(regex("^arn:aws:rds-db:{{ cookiecutter.aws_region }}:{{ cookiecutter.aws_account_id }}:dbuser:[^/]+/{{ cookiecutter.package_name }}_app$", output.database_app_connect_arn))
+    error_message = "The app's pod role may rds-db:connect exactly as the database's <package>_app role."
+  }
 {%- if cookiecutter.kubernetes_api_access == 'private' %}
 
   assert {
