@@ -126,9 +126,12 @@ mock_resource "aws_acm_certificate" {
   }
 }
 
-# RDS reports the secret it manages for the master user.
+# RDS reports the secret it manages for the master user, and its DbiResourceId (the rds-db:connect
+# resource). Known at plan time: the environments' tests plan only.
 mock_resource "aws_db_instance" {
+  override_during = plan
   defaults = {
+    resource_id = "db-ABCDEFGHIJKLMNOPQRSTUVWXY0"
     master_user_secret = [{
       secret_arn    = "arn:aws:secretsmanager:{{ cookiecutter.aws_region }}:{{ cookiecutter.aws_account_id }}:secret:rds!db-00000000-0000-4000-8000-000000000005-AbCdEf"
       kms_key_id    = "arn:aws:kms:{{ cookiecutter.aws_region }}:{{ cookiecutter.aws_account_id }}:key/00000000-0000-4000-8000-000000000002"
@@ -148,5 +151,13 @@ mock_resource "aws_launch_template" {
   defaults = {
     id             = "lt-0123456789abcdef0"
     latest_version = 1
+  }
+}
+
+# The SSM access instance's id is an output the environments' tests check at plan time.
+mock_resource "aws_instance" {
+  override_during = plan
+  defaults = {
+    id = "i-0123456789abcdef0"
   }
 }
