@@ -62,6 +62,11 @@ run "the_environment_as_answered" {
   }
 
   assert {
+    condition     = output.waf_rate_limit_per_ip == 2000
+    error_message = "The public web ACL blocks a client IP above 2000 requests in 5 minutes (the default)."
+  }
+
+  assert {
     condition     = output.app_database_connect_arns == ["arn:aws:rds-db:{{ cookiecutter.aws_region }}:{{ cookiecutter.aws_account_id }}:dbuser:db-ABCDEFGHIJKLMNOPQRSTUVWXY0/{{ cookiecutter.package_name }}_app"]
     error_message = "The app's pod role may rds-db:connect exactly as the database's <package>_app role."
   }
