@@ -254,6 +254,16 @@ def content_key(terraform_root: Path, relative: str) -> str:
     return hashlib.sha256("".join(_digest(part) for part in parts).encode()).hexdigest()
 
 
+RUN_BLOCK = re.compile(r'^run "', re.MULTILINE)
+
+
+def _expected_cost(job: tuple[str, str, Path]) -> tuple[bool, int]:
+    """(is an environment root, run blocks in its tests): an environment root plans the whole service."""
+    _, relative, directory = job
+    runs = sum(len(RUN_BLOCK.findall(path.read_text())) for path in directory.glob("tests/*.tftest.hcl"))
+    return relative.startswith("environments/"), runs
+
+
 class PlanRuns:
     """The background runs: one future per (combo, directory relative to terraform/)."""
 
@@ -282,9 +292,9 @@ class PlanRuns:
                     continue
                 seen[key] = (combo, relative)
                 jobs.append((combo, relative, directory))
-        # The environment roots take longest: start them first. `terraform test` validates the
-        # configuration and its test files itself, so no separate `terraform validate` runs.
-        for combo, relative, directory in sorted(jobs, key=lambda job: not job[1].startswith("environments/")):
+        # Longest first, so the two workers finish together: the environment roots, then by run blocks.
+        # `terraform test` validates the configuration and its test files itself: no `terraform validate`.
+        for combo, relative, directory in sorted(jobs, key=_expected_cost, reverse=True):
             self.futures[combo, relative] = self._pool.submit(
                 run_directory, toolchain, directory, self.config, validate=False
             )

@@ -96,7 +96,8 @@ def service_of(type_name: str) -> str | None:
 
 def boundary_services(terraform_root: Path) -> set[str]:
     text = (terraform_root / "modules" / "ci_identity" / "boundary.tf").read_text()
-    (local_block,) = [block for block in hcl2.loads(text, serialization_options=OPTIONS)["locals"] if "services" in block]
+    parsed = hcl2.loads(text, serialization_options=OPTIONS)
+    (local_block,) = [block for block in parsed["locals"] if "services" in block]
     return set(local_block["services"])
 
 
@@ -109,8 +110,7 @@ def _managed_policies(block: Block) -> set[str]:
 
 
 def _statements(block: Block):
-    for statement in block.children("statement"):
-        yield statement
+    yield from block.children("statement")
     for dynamic in block.children("dynamic"):
         if dynamic.labels == ["statement"]:
             yield from dynamic.children("content")

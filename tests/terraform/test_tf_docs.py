@@ -79,12 +79,12 @@ def test_the_cloudwatch_lines_add_up_and_feed_the_monthly_total(bake_id):
         _row(lines, prefix)
     sums = [sum(_amount(row[column]) for row in lines) for column in (1, 2)]
     for column, amount in zip((1, 2), sums, strict=True):
-        assert abs(amount - _amount(total[column])) <= 0.5, f"CloudWatch column {column}: {amount:.2f} vs {total[column]}"
+        assert abs(amount - _amount(total[column])) <= 0.5, f"CloudWatch column {column}: {amount:.2f}, {total[column]}"
     # The monthly table carries the CloudWatch table's total, not a guess of its own.
     cloudwatch = _row(_cost_table(text), "~CloudWatch")
     for column, amount in zip((1, 2), sums, strict=True):
         # Each printed line is rounded to the cent: their sum may drift by a few cents.
-        assert abs(_amount(cloudwatch[column]) - amount) <= 0.05, f"monthly ~CloudWatch {cloudwatch[column]} vs {amount:.2f}"
+        assert abs(_amount(cloudwatch[column]) - amount) <= 0.05, f"monthly {cloudwatch[column]}, lines {amount:.2f}"
     assert _row(lines, "~EKS control-plane logs")[1:] == ["15.90", "26.55"], "30 GB at $0.53 / 45 GB at $0.59"
 
 
