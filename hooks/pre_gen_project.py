@@ -52,7 +52,7 @@ AWS_REGIONS = frozenset(
     )
 )
 PYTHON_VERSIONS = ("3.12", "3.11", "3.13")
-KUBERNETES_VERSIONS = ("1.35", "1.36", "1.34")
+KUBERNETES_VERSIONS = ("1.35", "1.36")
 POSTGRES_VERSIONS = ("17", "16", "15")
 LICENSES = ("MIT", "Apache-2.0", "BSD-3-Clause", "Not open source")
 YES_NO = ("y", "n")

@@ -29,7 +29,6 @@ from tf_plan import (
     find_toolchain,
     run_directory,
     scratch_copy,
-    takes_provider_aliases,
     test_directories,
 )
 
@@ -201,15 +200,17 @@ def _start_checkov_first(request):
 PLAN_COMBOS = ("default", "lean", "custom-domain", "two-accounts")
 ROOTS = ("bootstrap", "environments/staging", "environments/production")
 # The two environment roots hold the same files (test_tf_wiring) and differ in terraform.tfvars only,
-# so the combos that vary only the modules' shape plan production alone.
+# so staging is planned once, on two-accounts (its own account, public API); the private API and the
+# shared account are planned on default's production. The other combos vary the modules' shape.
 ROOTS_PLANNED = {
-    "default": ROOTS,
+    "default": ("bootstrap", "environments/production"),
     "two-accounts": ROOTS,
     "lean": ("bootstrap", "environments/production"),
     "custom-domain": ("bootstrap", "environments/production"),
 }
 # Two workers: the provider plugin takes a core while it plans, and checkov runs beside them.
 PLAN_WORKERS = 2
+MODULE_SOURCE = re.compile(r'^\s*source\s*=\s*"(\.{1,2}/[^"]+)"', re.MULTILINE)
 
 
 def plan_bakes() -> dict[str, str]:
@@ -229,6 +230,40 @@ def _digest(directory: Path) -> str:
     return digest.hexdigest()
 
 
+def _called_modules(directory: Path, found: set[Path] | None = None) -> set[Path]:
+    """Every local module directory a Terraform directory calls, transitively."""
+    found = set() if found is None else found
+    for path in directory.glob("*.tf"):
+        for source in MODULE_SOURCE.findall(path.read_text()):
+            called = (directory / source).resolve()
+            if called not in found:
+                found.add(called)
+                _called_modules(called, found)
+    return found
+
+
+def content_key(terraform_root: Path, relative: str) -> str:
+    """What a `terraform test` in one directory reads: the directory (with its tests), the modules
+    it calls and, for a root, the shared mocks. Two bakes with the same key run the same test. A
+    module's tests pin the region and account their expectations name, so the shared mocks (which
+    differ between bakes only in the answered region and accounts) do not change their outcome."""
+    directory = terraform_root / relative
+    parts = [directory, *sorted(_called_modules(directory))]
+    if relative in ROOTS:
+        parts.append(terraform_root / "mocks")
+    return hashlib.sha256("".join(_digest(part) for part in parts).encode()).hexdigest()
+
+
+RUN_BLOCK = re.compile(r'^run "', re.MULTILINE)
+
+
+def _expected_cost(job: tuple[str, str, Path]) -> tuple[bool, int]:
+    """(is an environment root, run blocks in its tests): an environment root plans the whole service."""
+    _, relative, directory = job
+    runs = sum(len(RUN_BLOCK.findall(path.read_text())) for path in directory.glob("tests/*.tftest.hcl"))
+    return relative.startswith("environments/"), runs
+
+
 class PlanRuns:
     """The background runs: one future per (combo, directory relative to terraform/)."""
 
@@ -240,32 +275,32 @@ class PlanRuns:
         self.spelling_counts: dict[str, dict[str, int]] = {}
         self.started = time.monotonic()
         self._pool = ThreadPoolExecutor(max_workers=PLAN_WORKERS)
-        jobs, seen_modules = [], set()
+        jobs, seen = [], {}
+        self.duplicates: dict[tuple[str, str], tuple[str, str]] = {}
         for combo, bake_id in plan_bakes().items():
             copy = scratch / combo
             self.spelling_counts[combo] = scratch_copy(terraform_dir(bake_id), copy, toolchain)
-            for directory in test_directories(copy):
+            planned = [d for d in test_directories(copy) if str(d.relative_to(copy)) not in ROOTS]
+            # A root without tests still runs, and fails for having none.
+            planned += [copy / root for root in ROOTS_PLANNED[combo]]
+            for directory in planned:
                 relative = str(directory.relative_to(copy))
-                if relative in ROOTS and relative not in ROOTS_PLANNED[combo]:
+                # Identical inputs, identical run: a later bake reuses the first one's outcome.
+                key = content_key(terraform_dir(bake_id), relative)
+                if key in seen:
+                    self.duplicates[combo, relative] = seen[key]
                     continue
-                if relative not in ROOTS:
-                    content = _digest(terraform_dir(bake_id) / relative)
-                    if content in seen_modules:
-                        continue
-                    seen_modules.add(content)
+                seen[key] = (combo, relative)
                 jobs.append((combo, relative, directory))
-            for root in ROOTS_PLANNED[combo]:  # a root without tests still runs, and fails for having none
-                if (combo, root) not in {(c, r) for c, r, _ in jobs}:
-                    jobs.append((combo, root, copy / root))
-        # The environment roots take longest: start them first.
-        for combo, relative, directory in sorted(jobs, key=lambda job: not job[1].startswith("environments/")):
-            validate = relative in ROOTS or not takes_provider_aliases(directory)
+        # Longest first, so the two workers finish together: the environment roots, then by run blocks.
+        # `terraform test` validates the configuration and its test files itself: no `terraform validate`.
+        for combo, relative, directory in sorted(jobs, key=_expected_cost, reverse=True):
             self.futures[combo, relative] = self._pool.submit(
-                run_directory, toolchain, directory, self.config, validate
+                run_directory, toolchain, directory, self.config, validate=False
             )
 
     def result(self, combo: str, relative: str) -> Outcome:
-        return self.futures[combo, relative].result()
+        return self.futures[self.duplicates.get((combo, relative), (combo, relative))].result()
 
     def modules(self, combo: str) -> list[str]:
         return [relative for c, relative in self.futures if c == combo and relative not in ROOTS]

@@ -30,6 +30,7 @@ module "service" {
   db_max_connections_alarm    = var.db_max_connections_alarm
   deletion_protection         = var.deletion_protection
   log_retention_days          = var.log_retention_days
+  waf_rate_limit_per_ip       = var.waf_rate_limit_per_ip
   vpc_cidr                    = var.vpc_cidr
   kubernetes_api_access       = var.kubernetes_api_access
   kubernetes_api_cidrs        = var.kubernetes_api_cidrs

@@ -154,3 +154,13 @@ output "worker_instance_id" {
   value       = module.service.worker_instance_id
 }
 {%- endif %}
+
+output "app_database_connect_arns" {
+  description = "What the app's IAM role may rds-db:connect to (its database role, IAM authentication)."
+  value       = module.service.app_database_connect_arns
+}
+
+output "waf_rate_limit_per_ip" {
+  description = "Requests per 5 minutes one client IP may send before the public web ACL answers 429."
+  value       = module.service.waf_rate_limit_per_ip
+}

@@ -124,6 +124,12 @@ variable "deletion_protection" {
   type        = bool
 }
 
+variable "waf_rate_limit_per_ip" {
+  description = "Requests one client IP may send in 5 minutes before the public web ACL answers 429."
+  type        = number
+  default     = 2000
+}
+
 variable "log_retention_days" {
   description = "Days CloudWatch log groups keep their events."
   type        = number

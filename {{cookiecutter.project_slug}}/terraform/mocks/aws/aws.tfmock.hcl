@@ -96,15 +96,42 @@ mock_resource "aws_sns_topic" {
   }
 }
 
-mock_resource "aws_acm_certificate" {
+# CloudFront's log delivery source takes the distribution's ARN, and its delivery the destination's.
+mock_resource "aws_cloudfront_distribution" {
   defaults = {
-    arn = "arn:aws:acm:{{ cookiecutter.aws_region }}:{{ cookiecutter.aws_account_id }}:certificate/00000000-0000-4000-8000-000000000004"
+    arn            = "arn:aws:cloudfront::{{ cookiecutter.aws_account_id }}:distribution/E0123456789ABC"
+    domain_name    = "d111111abcdef8.cloudfront.net"
+    hosted_zone_id = "Z2FDTNDATAQYW2"
   }
 }
 
-# RDS reports the secret it manages for the master user.
-mock_resource "aws_db_instance" {
+mock_resource "aws_cloudwatch_log_delivery_destination" {
   defaults = {
+    arn = "arn:aws:logs:us-east-1:{{ cookiecutter.aws_account_id }}:delivery-destination:mocked"
+  }
+}
+
+# A certificate reports ACM's validation record for its domain (the Route 53 records are written from it).
+mock_resource "aws_acm_certificate" {
+  defaults = {
+    arn = "arn:aws:acm:{{ cookiecutter.aws_region }}:{{ cookiecutter.aws_account_id }}:certificate/00000000-0000-4000-8000-000000000004"
+{%- if cookiecutter.domain_name %}
+    domain_validation_options = [{
+      domain_name           = "{{ cookiecutter.domain_name }}"
+      resource_record_name  = "_0123456789abcdef.{{ cookiecutter.domain_name }}."
+      resource_record_type  = "CNAME"
+      resource_record_value = "_fedcba9876543210.acm-validations.aws."
+    }]
+{%- endif %}
+  }
+}
+
+# RDS reports the secret it manages for the master user, and its DbiResourceId (the rds-db:connect
+# resource). Known at plan time: the environments' tests plan only.
+mock_resource "aws_db_instance" {
+  override_during = plan
+  defaults = {
+    resource_id = "db-ABCDEFGHIJKLMNOPQRSTUVWXY0"
     master_user_secret = [{
       secret_arn    = "arn:aws:secretsmanager:{{ cookiecutter.aws_region }}:{{ cookiecutter.aws_account_id }}:secret:rds!db-00000000-0000-4000-8000-000000000005-AbCdEf"
       kms_key_id    = "arn:aws:kms:{{ cookiecutter.aws_region }}:{{ cookiecutter.aws_account_id }}:key/00000000-0000-4000-8000-000000000002"
@@ -124,5 +151,13 @@ mock_resource "aws_launch_template" {
   defaults = {
     id             = "lt-0123456789abcdef0"
     latest_version = 1
+  }
+}
+
+# The SSM access instance's id is an output the environments' tests check at plan time.
+mock_resource "aws_instance" {
+  override_during = plan
+  defaults = {
+    id = "i-0123456789abcdef0"
   }
 }

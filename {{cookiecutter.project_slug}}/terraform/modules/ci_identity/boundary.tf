@@ -4,6 +4,8 @@ locals {
     "acm", "autoscaling", "cloudfront", "cloudwatch", "codebuild", "codeconnections", "codestar-connections",
     "ec2", "ec2messages", "ecr", "eks", "eks-auth", "elasticloadbalancing", "iam", "kms", "logs", "pi",
     "rds", "rds-db", "route53", "s3", "secretsmanager", "sns", "ssm", "ssmmessages", "sts", "wafv2",
+    # The CloudWatch agent (CloudWatchAgentServerPolicy) sends the OTLP and Application Signals traces to X-Ray.
+    "xray",
   ]
   bootstrap_roles = [
     "${local.iam}:role/${var.project}-build",

@@ -33,3 +33,8 @@ output "distribution_arn" {
   description = "ARN of the CloudFront distribution."
   value       = aws_cloudfront_distribution.this.arn
 }
+
+output "rate_limit_per_ip" {
+  description = "The edge web ACL's per-client-IP rate limit, requests per 5 minutes."
+  value       = module.web_acl.rate_limit_per_ip
+}

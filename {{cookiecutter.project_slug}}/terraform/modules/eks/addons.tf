@@ -57,17 +57,51 @@ resource "aws_eks_addon" "metrics_server" {
   depends_on                  = [aws_eks_node_group.this]
 }
 
+# The add-on's groups (made by the observability module, with retention and the key): a resource
+# cannot depend on a variable, so this holds their ARNs for the add-on's depends_on. Otherwise the
+# agent creates them first, never expiring and unencrypted, and the apply of the groups then fails.
+resource "terraform_data" "container_insights_log_groups" {
+  input = var.container_insights_log_group_arns
+}
+
+locals {
+  # The CloudWatch agent's receivers the app's pods send to (k8s/base/networkpolicies.yaml admits
+  # exactly these ports): embedded metric format records on 25888 (TCP and UDP), OpenTelemetry
+  # metrics and traces on 4317 (gRPC) and 4318 (HTTP); Application Signals keeps 4315/4316.
+  cloudwatch_agent_config = {
+    logs = {
+      metrics_collected = {
+        kubernetes          = { enhanced_container_insights = true }
+        application_signals = {}
+        emf                 = {}
+      }
+    }
+    metrics = {
+      metrics_collected = {
+        otlp = { grpc_endpoint = "0.0.0.0:4317", http_endpoint = "0.0.0.0:4318" }
+      }
+    }
+    traces = {
+      traces_collected = {
+        application_signals = {}
+        otlp                = { grpc_endpoint = "0.0.0.0:4317", http_endpoint = "0.0.0.0:4318" }
+      }
+    }
+  }
+}
+
 resource "aws_eks_addon" "cloudwatch_observability" {
   cluster_name                = aws_eks_cluster.this.name
   addon_name                  = "amazon-cloudwatch-observability"
   addon_version               = data.aws_eks_addon_version.default["amazon-cloudwatch-observability"].version
   resolve_conflicts_on_create = "OVERWRITE"
   resolve_conflicts_on_update = "OVERWRITE"
+  configuration_values        = jsonencode({ agent = { config = local.cloudwatch_agent_config } })
 
   pod_identity_association {
     role_arn        = aws_iam_role.cloudwatch_agent.arn
     service_account = "cloudwatch-agent"
   }
 
-  depends_on = [aws_eks_node_group.this, aws_eks_addon.pod_identity_agent]
+  depends_on = [aws_eks_node_group.this, aws_eks_addon.pod_identity_agent, terraform_data.container_insights_log_groups]
 }

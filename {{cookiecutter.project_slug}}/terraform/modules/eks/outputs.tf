@@ -70,3 +70,8 @@ output "addon_versions" {
     addon.addon_name => addon.addon_version
   }
 }
+
+output "app_database_connect_arns" {
+  description = "What the app's role policy grants rds-db:connect on (read back from the policy document)."
+  value       = flatten([for statement in data.aws_iam_policy_document.app.statement : statement.resources if contains(statement.actions, "rds-db:connect")])
+}

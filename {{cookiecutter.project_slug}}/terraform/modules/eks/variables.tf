@@ -155,6 +155,16 @@ variable "app_database_connect_arns" {
   default     = []
 }
 
+variable "container_insights_log_group_arns" {
+  description = "The four log groups the CloudWatch observability add-on writes into (/aws/containerinsights/<cluster>/{application,dataplane,host,performance}), created beforehand with retention and KMS; the add-on waits for them."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.container_insights_log_group_arns) == 4
+    error_message = "container_insights_log_group_arns must list the four Container Insights log groups (application, dataplane, host, performance)."
+  }
+}
+
 variable "app_namespace" {
   description = "Kubernetes namespace of the application."
   type        = string

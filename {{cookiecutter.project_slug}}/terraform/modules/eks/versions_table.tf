@@ -1,5 +1,7 @@
 # Dated tables, checked by the template's tests against its release date (2026-11-29). Update them
-# together with cookiecutter.json's kubernetes_version menu when a new version reaches EKS.
+# together with cookiecutter.json's kubernetes_version menu when a new version reaches EKS. The menu
+# offers only versions with at least 90 days of standard support left on that date; 1.34 stays here
+# for clusters made from an earlier template, whose next step is 1.35.
 locals {
   # End of EKS standard support, UTC (Amazon EKS Kubernetes release calendar, read 2026-11).
   # EKS upgrades a STANDARD-policy control plane itself after this date.

@@ -53,3 +53,8 @@ output "no_tls_warning" {
   description = "Empty, or a sentence saying the service is served over plain HTTP (a public load balancer without a domain)."
   value       = local.https || var.behind_cloudfront ? "" : "NO TLS: ${var.name} is served over plain HTTP at http://${aws_lb.this.dns_name} because no domain_name is set."
 }
+
+output "rate_limit_per_ip" {
+  description = "The load balancer web ACL's per-client-IP rate limit, requests per 5 minutes (null behind CloudFront, whose ACL counts per client)."
+  value       = module.web_acl.rate_limit_per_ip
+}

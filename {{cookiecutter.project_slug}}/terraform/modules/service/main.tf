@@ -73,6 +73,11 @@ module "eks" {
   metrics_namespace        = var.project
   permissions_boundary_arn = local.boundary_arn
 
+  # The app logs in as its own database role with IAM authentication tokens.
+  app_database_connect_arns = [module.database.app_connect_arn]
+  # The CloudWatch add-on waits for its log groups (made with retention and the key by observability).
+  container_insights_log_group_arns = module.observability.container_insights_log_group_arns
+
   api_client_security_group_ids = merge(
     { ci-runner = module.ci_runner.security_group_id },
     local.private_api ? { access-host = module.access_host[0].security_group_id } : {},

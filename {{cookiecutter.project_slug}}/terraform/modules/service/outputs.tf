@@ -149,3 +149,13 @@ output "worker_instance_id" {
   value       = module.worker.instance_id
 }
 {%- endif %}
+
+output "app_database_connect_arns" {
+  description = "What the app's IAM role may rds-db:connect to, read back from its policy."
+  value       = module.eks.app_database_connect_arns
+}
+
+output "waf_rate_limit_per_ip" {
+  description = "Requests per 5 minutes one client IP may send to the public web ACL ({{ 'CloudFront' if cookiecutter.use_cloudfront == 'y' else 'the load balancer' }}) before it answers 429."
+  value       = module.{{ 'edge' if cookiecutter.use_cloudfront == 'y' else 'load_balancer' }}.rate_limit_per_ip
+}

@@ -3,6 +3,13 @@
 mock_provider "aws" {
   source = "../../mocks/aws"
 
+  # The expectations below name us-east-1, whichever region the project answered.
+  mock_data "aws_region" {
+    defaults = {
+      region = "us-east-1"
+    }
+  }
+
   mock_data "aws_caller_identity" {
     defaults = {
       account_id = "123456789012"

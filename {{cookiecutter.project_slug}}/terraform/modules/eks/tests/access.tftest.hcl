@@ -2,6 +2,13 @@
 mock_provider "aws" {
   source = "../../mocks/aws"
 
+  # The expectations below name us-east-1, whichever region the project answered.
+  mock_data "aws_region" {
+    defaults = {
+      region = "us-east-1"
+    }
+  }
+
   mock_data "aws_caller_identity" {
     defaults = {
       account_id = "123456789012"
@@ -30,6 +37,11 @@ variables {
   cluster_admin_arns       = ["arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_0123456789abcdef", "arn:aws:iam::123456789012:role/probe-staging-provision"]
   namespace_admin_arns     = { deploy = "arn:aws:iam::123456789012:role/probe-staging-deploy" }
   permissions_boundary_arn = "arn:aws:iam::123456789012:policy/probe-staging-boundary"
+  container_insights_log_group_arns = [
+    for group in ["application", "dataplane", "host", "performance"] :
+    "arn:aws:logs:us-east-1:123456789012:log-group:/aws/containerinsights/probe-staging/${group}"
+  ]
+  app_database_connect_arns = ["arn:aws:rds-db:us-east-1:123456789012:dbuser:db-ABCDEFGHIJKLMNOPQRSTUVWXY0/probe_app"]
   api_client_security_group_ids = {
     ci-runner   = "sg-0123456789abcdef0"
     access-host = "sg-0123456789abcdef1"
@@ -82,6 +94,11 @@ run "private_endpoint_with_admins_and_a_namespace_scoped_deployer" {
   assert {
     condition     = aws_eks_cluster.this.upgrade_policy[0].support_type == "STANDARD"
     error_message = "The upgrade policy is explicit."
+  }
+
+  assert {
+    condition     = output.app_database_connect_arns == ["arn:aws:rds-db:us-east-1:123456789012:dbuser:db-ABCDEFGHIJKLMNOPQRSTUVWXY0/probe_app"]
+    error_message = "The app's role may rds-db:connect as its database role, and to nothing else."
   }
 }
 

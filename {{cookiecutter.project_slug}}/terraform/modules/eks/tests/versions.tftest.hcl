@@ -2,6 +2,13 @@
 mock_provider "aws" {
   source = "../../mocks/aws"
 
+  # The expectations below name us-east-1, whichever region the project answered.
+  mock_data "aws_region" {
+    defaults = {
+      region = "us-east-1"
+    }
+  }
+
   mock_data "aws_caller_identity" {
     defaults = {
       account_id = "123456789012"
@@ -28,6 +35,10 @@ variables {
   app_kms_key_arns         = ["arn:aws:kms:us-east-1:123456789012:key/00000000-0000-4000-8000-000000000002"]
   metrics_namespace        = "probe"
   permissions_boundary_arn = "arn:aws:iam::123456789012:policy/probe-staging-boundary"
+  container_insights_log_group_arns = [
+    for group in ["application", "dataplane", "host", "performance"] :
+    "arn:aws:logs:us-east-1:123456789012:log-group:/aws/containerinsights/probe-staging/${group}"
+  ]
 }
 
 run "kubernetes_1_35" {
@@ -46,6 +57,31 @@ run "kubernetes_1_35" {
   assert {
     condition     = [aws_eks_addon.vpc_cni.addon_version, aws_eks_addon.kube_proxy.addon_version, aws_eks_addon.coredns.addon_version] == ["v1.21.2-eksbuild.2", "v1.35.3-eksbuild.2", "v1.14.2-eksbuild.4"]
     error_message = "1.35's add-on versions come from the dated table."
+  }
+
+  assert {
+    condition     = terraform_data.container_insights_log_groups.input == var.container_insights_log_group_arns
+    error_message = "The CloudWatch add-on waits for its four log groups (depends_on this holder of their ARNs)."
+  }
+
+  assert {
+    condition     = jsondecode(aws_eks_addon.cloudwatch_observability.configuration_values).agent.config.logs.metrics_collected.emf == {}
+    error_message = "The CloudWatch agent runs its embedded metric format receiver (port 25888, TCP and UDP)."
+  }
+
+  assert {
+    condition     = jsondecode(aws_eks_addon.cloudwatch_observability.configuration_values).agent.config.metrics.metrics_collected.otlp == { grpc_endpoint = "0.0.0.0:4317", http_endpoint = "0.0.0.0:4318" }
+    error_message = "The CloudWatch agent takes OTLP metrics from other pods on 4317 (gRPC) and 4318 (HTTP)."
+  }
+
+  assert {
+    condition     = jsondecode(aws_eks_addon.cloudwatch_observability.configuration_values).agent.config.traces.traces_collected.otlp == { grpc_endpoint = "0.0.0.0:4317", http_endpoint = "0.0.0.0:4318" }
+    error_message = "The CloudWatch agent takes OTLP traces from other pods on 4317 (gRPC) and 4318 (HTTP)."
+  }
+
+  assert {
+    condition     = jsondecode(aws_eks_addon.cloudwatch_observability.configuration_values).agent.config.logs.metrics_collected.kubernetes.enhanced_container_insights
+    error_message = "Container Insights (enhanced observability) stays on with the explicit configuration."
   }
 
   assert {

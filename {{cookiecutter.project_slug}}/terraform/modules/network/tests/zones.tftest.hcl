@@ -1,6 +1,13 @@
 # Zone choice and subnet plan of the network module, planned with a mocked AWS provider.
 mock_provider "aws" {
   source = "../../mocks/aws"
+
+  # The expectations below name us-east-1, whichever region the project answered.
+  mock_data "aws_region" {
+    defaults = {
+      region = "us-east-1"
+    }
+  }
 }
 
 variables {

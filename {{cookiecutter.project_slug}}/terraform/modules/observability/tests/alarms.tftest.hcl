@@ -2,6 +2,13 @@
 mock_provider "aws" {
   source = "../../mocks/aws"
 
+  # The expectations below name us-east-1, whichever region the project answered.
+  mock_data "aws_region" {
+    defaults = {
+      region = "us-east-1"
+    }
+  }
+
   mock_resource "aws_sns_topic" {
     override_during = plan
     defaults = {

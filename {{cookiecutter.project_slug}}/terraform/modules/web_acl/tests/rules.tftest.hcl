@@ -22,6 +22,11 @@ run "rate_and_body_rules" {
   }
 
   assert {
+    condition     = output.rate_limit_per_ip == 2000
+    error_message = "The ACL reports the limit its rate rule enforces."
+  }
+
+  assert {
     condition = one([
       for rule in aws_wafv2_web_acl.this.rule : rule.statement[0].rate_based_statement[0]
       if rule.name == "rate-per-ip"
@@ -88,6 +93,11 @@ run "no_rate_rule_without_a_limit" {
   assert {
     condition     = !contains(output.rule_names, "rate-per-ip")
     error_message = "Without rate_limit_per_ip (an ACL behind CloudFront) there is no rate rule."
+  }
+
+  assert {
+    condition     = output.rate_limit_per_ip == null
+    error_message = "Without a rate rule the ACL reports no rate limit."
   }
 }
 
