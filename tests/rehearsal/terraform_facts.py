@@ -72,8 +72,20 @@ def declared_outputs(project: Path, env: str) -> list[str]:
     return [name for block in blocks(project / "terraform" / "environments" / env, "output") for name in block]
 
 
+def defaults(directory: Path) -> dict:
+    """The declared defaults of a directory's variables."""
+    return {
+        name: body["default"]
+        for block in blocks(directory, "variable")
+        for name, body in block.items()
+        if "default" in body
+    }
+
+
 def environment_variables(project: Path, env: str) -> dict:
-    return tfvars(project / "terraform" / "environments" / env / "terraform.tfvars")
+    """The root's variables as Terraform sees them: declared defaults, then terraform.tfvars."""
+    root = project / "terraform" / "environments" / env
+    return defaults(root) | tfvars(root / "terraform.tfvars")
 
 
 def state_bucket(project: Path, env: str) -> str:

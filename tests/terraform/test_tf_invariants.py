@@ -403,3 +403,20 @@ def test_the_boundary_names_the_other_environments_state_key_roles_and_cluster()
         "arn:${local.partition}:eks:*:${local.account_id}:*/${local.other_name}/*",
         "arn:${local.partition}:kms:*:${local.account_id}:alias/${local.other_name}",
     } <= set(statement.value("resources"))
+
+
+def test_node_groups_are_replaced_create_before_destroy():
+    """A node-type change must bring the new nodes up before the old ones go: a fixed node group name
+    would make Terraform destroy every node first (the name is unique per cluster)."""
+    groups = [
+        block
+        for blocks in modules("default").values()
+        for block in blocks
+        if block.type == "resource" and block.labels[0] == "aws_eks_node_group"
+    ]
+    assert groups, "no aws_eks_node_group in the modules"
+    for group in groups:
+        assert group.value("node_group_name") is None, f"{group.where()}: a fixed name forces destroy-first"
+        assert group.value("node_group_name_prefix"), f"{group.where()}: name the group with a prefix"
+        lifecycle = group.child("lifecycle")
+        assert lifecycle is not None and lifecycle.value("create_before_destroy") is True, group.where()
