@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -12,6 +13,8 @@ from sqlalchemy.orm import Session
 from {{ cookiecutter.package_name }}.models import Item
 
 ITEMS = "/api/v1/items"
+NAME_RULE = "must be a string of 1 to 100 characters, not all blank, without NUL characters"
+DESCRIPTION_RULE = "must be a string of at most 1000 characters, without NUL characters"
 
 
 def create(client: FlaskClient, **fields: Any) -> dict[str, Any]:
@@ -32,7 +35,7 @@ def test_create_returns_the_item_and_its_location(client: FlaskClient, db: Sessi
         "description": "blue",
         "quantity": 3,
     }
-    assert body["created_at"].endswith("+00:00")
+    assert body["created_at"].endswith("Z")
     stored = db.scalars(select(Item)).one()
     assert (stored.id, stored.name) == (body["id"], "widget")
 
@@ -54,6 +57,16 @@ def test_list_pages_through_items_in_order(client: FlaskClient) -> None:
     assert last["next_offset"] is None
 
 
+@pytest.mark.parametrize(("count", "next_offset"), [(2, None), (3, 2)])
+def test_next_offset_is_null_when_exactly_limit_items_are_left(
+    client: FlaskClient, count: int, next_offset: int | None
+) -> None:
+    for n in range(count):
+        create(client, name=f"item-{n}")
+    page = client.get(f"{ITEMS}?limit=2").get_json()
+    assert (len(page["items"]), page["next_offset"]) == (2, next_offset)
+
+
 def test_list_is_empty_in_a_fresh_test(client: FlaskClient) -> None:
     # Items created by other tests were rolled back.
     assert client.get(ITEMS).get_json() == {
@@ -72,6 +85,23 @@ def test_list_rejects_out_of_bounds_paging(client: FlaskClient, query: str, fiel
     response = client.get(f"{ITEMS}?{query}")
     assert response.status_code == 422
     assert list(response.get_json()["error"]["fields"]) == [field]
+
+
+@pytest.mark.parametrize("limit", ["\u00b2", "\u0663", "1" * 11, "+5", " 5", "1_0"])
+def test_only_ascii_digits_make_a_limit(client: FlaskClient, limit: str) -> None:
+    response = client.get(ITEMS, query_string={"limit": limit})
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"] == {"limit": "must be a whole number from 1 to 100"}
+
+
+def test_a_query_parameter_given_twice_is_422(client: FlaskClient) -> None:
+    response = client.get(f"{ITEMS}?limit=1&limit=2")
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"] == {"limit": "must be given once"}
+
+
+def test_the_largest_quantity_is_accepted(client: FlaskClient) -> None:
+    assert create(client, quantity=1_000_000_000)["quantity"] == 1_000_000_000
 
 
 def test_patch_changes_only_the_given_fields(client: FlaskClient) -> None:
@@ -115,14 +145,20 @@ def test_duplicate_name_is_409_on_update(client: FlaskClient) -> None:
     ("payload", "fields"),
     [
         ({}, {"name": "is required"}),
-        ({"name": ""}, {"name": "must be a string of 1 to 100 characters, not all blank, without NUL"}),
-        ({"name": "x" * 101}, {"name": "must be a string of 1 to 100 characters, not all blank, without NUL"}),
-        ({"name": 5}, {"name": "must be a string of 1 to 100 characters, not all blank, without NUL"}),
-        ({"name": "a", "description": 1}, {"description": "must be a string of at most 1000 characters, without NUL"}),
+        ({"name": ""}, {"name": NAME_RULE}),
+        ({"name": "x" * 101}, {"name": NAME_RULE}),
+        ({"name": 5}, {"name": NAME_RULE}),
+        ({"name": "a", "description": 1}, {"description": DESCRIPTION_RULE}),
         ({"name": "a", "quantity": -1}, {"quantity": "must be a whole number from 0 to 1000000000"}),
+        ({"name": "a", "quantity": 1_000_000_001}, {"quantity": "must be a whole number from 0 to 1000000000"}),
+        ({"name": "a", "quantity": "3"}, {"quantity": "must be a whole number from 0 to 1000000000"}),
         ({"name": "a", "quantity": True}, {"quantity": "must be a whole number from 0 to 1000000000"}),
         ({"name": "a", "quantity": 1.5}, {"quantity": "must be a whole number from 0 to 1000000000"}),
-        ({"name": "a", "colour": "red"}, {"colour": "is not a field of an item"}),
+        ({"name": "a", "colour": "red"}, {"colour": "is not a field; the fields are name, description, quantity"}),
+        ({"name": "a\x00b"}, {"name": NAME_RULE}),
+        ({"name": " \t\n"}, {"name": NAME_RULE}),
+        ({"name": "\ud800"}, {"name": NAME_RULE}),
+        ({"name": "a", "description": "nul \x00"}, {"description": DESCRIPTION_RULE}),
     ],
 )
 def test_invalid_fields_are_422_naming_the_field(
@@ -150,8 +186,57 @@ def test_wrong_content_type_is_415(client: FlaskClient, method: str) -> None:
     assert response.get_json()["error"]["code"] == "unsupported_media_type"
 
 
-@pytest.mark.parametrize("body", ["{not json", "[1, 2]", "null"])
+@pytest.mark.parametrize("body", ["{not json", "[1, 2]", "null", '"name"', "\xff"])
 def test_body_that_is_not_a_json_object_is_400(client: FlaskClient, body: str) -> None:
-    response = client.post(ITEMS, data=body, content_type="application/json")
+    response = client.post(ITEMS, data=body.encode("latin-1"), content_type="application/json")
     assert response.status_code == 400
     assert response.get_json()["error"]["message"] == "The body must be a JSON object."
+
+
+def test_a_key_given_twice_is_400(client: FlaskClient, db: Session) -> None:
+    response = client.post(ITEMS, data='{"name": "a", "name": "b"}', content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["message"] == "The body names the key 'name' more than once."
+    assert db.scalars(select(Item)).all() == []
+
+
+def test_options_answers_204_with_allow(client: FlaskClient) -> None:
+    response = client.options(ITEMS)
+    assert response.status_code == 204
+    assert sorted(response.headers["Allow"].split(", ")) == ["GET", "HEAD", "OPTIONS", "POST"]
+    assert response.data == b""
+
+
+# ETag and If-Match
+
+
+def test_item_responses_carry_an_etag_that_get_repeats(client: FlaskClient) -> None:
+    created = client.post(ITEMS, json={"name": "widget"})
+    fetched = client.get(created.headers["Location"])
+    assert created.headers["ETag"] == fetched.headers["ETag"]
+    assert re.fullmatch(r'"[0-9a-f]{40}"', fetched.headers["ETag"])
+
+
+def test_patch_with_the_current_etag_changes_the_etag(client: FlaskClient) -> None:
+    created = client.post(ITEMS, json={"name": "widget"})
+    etag = created.headers["ETag"]
+    response = client.patch(created.headers["Location"], json={"quantity": 2}, headers={"If-Match": etag})
+    assert response.status_code == 200
+    assert response.headers["ETag"] not in ("", etag)
+
+
+@pytest.mark.parametrize("method", ["get", "patch", "delete"])
+def test_a_stale_if_match_is_412_and_changes_nothing(client: FlaskClient, method: str) -> None:
+    created = client.post(ITEMS, json={"name": "widget"})
+    location = created.headers["Location"]
+    stale = created.headers["ETag"]
+    client.patch(location, json={"quantity": 5})
+    response = getattr(client, method)(location, json={"quantity": 9}, headers={"If-Match": stale})
+    assert response.status_code == 412
+    assert response.get_json()["error"]["code"] == "precondition_failed"
+    assert client.get(location).get_json()["quantity"] == 5
+
+
+def test_if_match_star_matches_any_version(client: FlaskClient) -> None:
+    location = client.post(ITEMS, json={"name": "widget"}).headers["Location"]
+    assert client.delete(location, headers={"If-Match": "*"}).status_code == 204
