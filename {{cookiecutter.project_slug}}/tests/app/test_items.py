@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import Engine, create_engine, event, select, text
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
+from werkzeug.test import TestResponse
 
 from {{ cookiecutter.package_name }}.models import Item
+
+from .conftest import MakeApp
+from .oidc import Issuer
 
 ITEMS = "/api/v1/items"
 NAME_RULE = "must be a string of 1 to 100 characters, not all blank, without NUL characters"
@@ -240,3 +248,77 @@ def test_a_stale_if_match_is_412_and_changes_nothing(client: FlaskClient, method
 def test_if_match_star_matches_any_version(client: FlaskClient) -> None:
     location = client.post(ITEMS, json={"name": "widget"}).headers["Location"]
     assert client.delete(location, headers={"If-Match": "*"}).status_code == 204
+
+
+# Races between writers
+
+
+def test_a_row_deleted_under_a_patch_is_404_not_500(client: FlaskClient) -> None:
+    # The DELETE lands between the PATCH's read and its UPDATE, which then matches no row (StaleDataError).
+    created = create(client)
+
+    def delete_first(session: Session, *_: object) -> None:
+        session.execute(text("DELETE FROM items WHERE id = :id"), {"id": created["id"]})
+
+    event.listen(Session, "before_flush", delete_first)
+    try:
+        response = client.patch(f"{ITEMS}/{created['id']}", json={"quantity": 2})
+    finally:
+        event.remove(Session, "before_flush", delete_first)
+    assert response.status_code == 404
+    assert response.get_json()["error"]["message"] == "The item was deleted meanwhile."
+
+
+@pytest.fixture
+def committed_item(make_app: MakeApp, issuer: Issuer, database_url: str) -> Iterator[tuple[FlaskClient, Engine, str]]:
+    """A client of an app on the real (committed) test database, an engine on it, and an item's URL."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("needs PostgreSQL: SQLite has no row locks to race on")
+    client = make_app().test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {issuer.token()}"
+    engine = create_engine(database_url, poolclass=NullPool)
+    location = client.post(ITEMS, json={"name": "raced"}).headers["Location"]
+    yield client, engine, location
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM items WHERE name = 'raced'"))
+    engine.dispose()
+
+
+def _while_locked(engine: Engine, statement: str, request: Callable[[], TestResponse]) -> TestResponse:
+    """Run `request` while another transaction holds the item's row with `statement`, then commit that."""
+    with engine.connect() as connection, ThreadPoolExecutor(1) as pool:
+        transaction = connection.begin()
+        connection.execute(text(statement))
+        pending = pool.submit(request)
+        _wait_for_a_lock_wait(engine)
+        transaction.commit()
+        return pending.result(timeout=10)
+
+
+def _wait_for_a_lock_wait(engine: Engine) -> None:
+    query = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")
+    deadline = time.monotonic() + 10
+    with engine.connect() as connection:
+        while connection.execute(query).scalar_one() == 0:
+            assert time.monotonic() < deadline, "the request never waited for the row lock"
+            time.sleep(0.02)
+
+
+def test_a_patch_racing_a_delete_is_404(committed_item: tuple[FlaskClient, Engine, str]) -> None:
+    client, engine, location = committed_item
+    response = _while_locked(
+        engine, "DELETE FROM items WHERE name = 'raced'", lambda: client.patch(location, json={"quantity": 2})
+    )
+    assert response.status_code == 404
+
+
+def test_a_delete_racing_a_patch_with_if_match_is_412(committed_item: tuple[FlaskClient, Engine, str]) -> None:
+    client, engine, location = committed_item
+    etag = client.get(location).headers["ETag"]
+    response = _while_locked(
+        engine,
+        "UPDATE items SET quantity = 7 WHERE name = 'raced'",
+        lambda: client.delete(location, headers={"If-Match": etag}),
+    )
+    assert response.status_code == 412
+    assert client.get(location).get_json()["quantity"] == 7
