@@ -1,39 +1,35 @@
-"""gunicorn settings, read from the environment (`gunicorn --config gunicorn.conf.py ...`)."""
+"""gunicorn settings, from the environment through `ServerSettings` (`gunicorn --config gunicorn.conf.py ...`).
+
+A bad value (WEB_CONCURRENCY=abc) stops the server with the same one-message error as the app's.
+"""
 
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 from typing import Any
 
+from {{ cookiecutter.package_name }}.observability import logging_config
+from {{ cookiecutter.package_name }}.settings import ConfigError, load_server_settings
 
-def _int_from_env(name: str, default: int, low: int, high: int) -> int:
-    text = os.environ.get(name, "").strip()
-    if not text:
-        return default
-    if not text.isdigit() or not low <= int(text) <= high:
-        raise SystemExit(f"{name}={text!r} must be a whole number from {low} to {high}.")
-    return int(text)
+try:
+    server = load_server_settings()
+except ConfigError as error:
+    raise SystemExit(str(error)) from None
 
-
-MAX_WORKERS = 8
-
-bind = f"0.0.0.0:{_int_from_env('PORT', 8000, 1, 65535)}"
-workers = _int_from_env("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, MAX_WORKERS), 1, 64)
+bind = f"0.0.0.0:{server.port}"
+workers = server.web_concurrency
 # Threads let probes through while a slow request holds a worker; each has its own DB session.
 worker_class = "gthread"
-threads = _int_from_env("GUNICORN_THREADS", 4, 1, 64)
-# After SIGTERM, in-flight requests get this long to finish; Kubernetes waits longer than this.
-graceful_timeout = _int_from_env("GUNICORN_GRACEFUL_TIMEOUT", 25, 1, 600)
-timeout = _int_from_env("GUNICORN_TIMEOUT", 30, 1, 600)
-keepalive = 5  # Longer than zero so the load balancer can reuse connections.
+threads = server.gunicorn_threads
+graceful_timeout = server.gunicorn_graceful_timeout
+timeout = server.gunicorn_timeout
+keepalive = server.gunicorn_keepalive
 # Load the app once in the master: a configuration error stops the server with one message.
 preload_app = True
-# The app writes one JSON line per request; gunicorn's access log would duplicate it.
+# The app writes one JSON line per request; gunicorn's own lines are JSON too, through this.
 accesslog = None
-errorlog = "-"
-loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+logconfig_dict = logging_config(server.log_level)
 # The heartbeat file and the control socket must not need a writable root filesystem.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108  (RAM, not a shared temp dir)
 control_socket_disable = True
@@ -42,9 +38,7 @@ control_socket_disable = True
 def when_ready(_server: Any) -> None:
     """In the master, once the app is loaded and before any worker forks.
 
-    Everything loaded so far (modules, the app, SQLAlchemy's tables) lives as long as the process,
-    so it goes to the collector's permanent generation: a worker's collections no longer walk those
-    objects (that cost a worker 4 % of its instructions per request) nor write to their memory pages,
-    which stay shared with the master instead of being copied into every worker.
+    What the master loaded lives as long as the process: frozen, the workers' collections skip it
+    and its memory pages stay shared with the master instead of being copied into every worker.
     """
     gc.freeze()

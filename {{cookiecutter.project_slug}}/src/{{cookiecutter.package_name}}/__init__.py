@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from importlib.metadata import version
 from typing import Any
@@ -10,8 +9,8 @@ from typing import Any
 from flask import Flask
 
 from . import auth, cli, errors, health, items, observability, openapi, request_layer, testing_routes
-from .config import ConfigError, Settings, default_instance_path, load_settings
 from .db import db
+from .settings import ConfigError, Settings, load_settings
 
 __all__ = ["ConfigError", "Settings", "create_app"]
 
@@ -22,13 +21,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     `config` takes the environment variables' names (e.g. `DATABASE_URL`); other keys, such as
     `TESTING`, go to Flask's config unchanged. Raises ConfigError naming every bad setting.
     """
-    settings = load_settings(os.environ, config, instance_path=default_instance_path())
+    settings = load_settings(config)
     app = openapi.new_app(
         __name__,
         title="{{ cookiecutter.project_name }}",
         version=version("{{ cookiecutter.project_slug }}"),
         description={{ cookiecutter.description | tojson }},
-        instance_path=str(default_instance_path()),
     )
     app.config.update(
         {key: value for key, value in (config or {}).items() if key.isupper()},
@@ -36,7 +34,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=settings.max_content_length,
         DEBUG=settings.debug,
     )
-    observability.configure_logging(settings)
+    observability.init_app(app, settings)
     errors.init_app(app)
     db.init_app(app, settings)
     request_layer.init_app(app, settings)

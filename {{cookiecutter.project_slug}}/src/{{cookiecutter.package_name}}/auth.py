@@ -88,14 +88,13 @@ def settings_of(app: Flask) -> AuthSettings:
 class Authenticator:
     """Verifies tokens for one app; the JWKS client caches the issuer's keys for five minutes."""
 
-    def __init__(self, settings: AuthSettings, instance_path: Path) -> None:
+    def __init__(self, settings: AuthSettings) -> None:
         self.settings = settings
         self.jwks = (
             jwt.PyJWKClient(settings.jwks_url, cache_keys=True, timeout=JWKS_TIMEOUT_SECONDS)
             if settings.jwks_url
             else None
         )
-        self.dev_key_path = instance_path / DEV_KEY_FILE
 
     def requires_token(self, method: str) -> bool:
         """Writes always need a token; reads when AUTH_REQUIRED_FOR_READS is on; OPTIONS never."""
@@ -139,9 +138,10 @@ class Authenticator:
                 "No token issuer is configured (OIDC_ISSUER_URL), so writes are refused.",
                 headers={"WWW-Authenticate": f'Bearer realm="{REALM}"'},
             )
-        if not self.dev_key_path.is_file():
+        key_path = Path(current_app.instance_path) / DEV_KEY_FILE
+        if not key_path.is_file():
             raise invalid_token("No development key yet; make one and a token with `invoke token`.")
-        private_key = serialization.load_pem_private_key(self.dev_key_path.read_bytes(), password=None)
+        private_key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
         return private_key.public_key(), DEV_ISSUER
 
 
@@ -192,7 +192,7 @@ def development_token(instance_path: Path, audience: str, subject: str, minutes:
 def init_app(app: Flask) -> None:
     """Attach the authenticator and the `flask dev-token` command."""
     settings = settings_of(app)
-    app.extensions["auth"] = Authenticator(settings, Path(app.instance_path))
+    app.extensions["auth"] = Authenticator(settings)
 
     @app.cli.command("dev-token")
     @click.option("--subject", default="developer", show_default=True, help="The token's `sub`.")

@@ -13,11 +13,12 @@ from typing import Any, NoReturn, get_type_hints
 import psycopg2
 from flask import Flask, Response, current_app, jsonify, request
 from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
-from .db import mark_for_retry
+from .database_secret import CredentialsError
+from .db import classify
 from .observability import current_request_id
 
 logger = logging.getLogger(__name__)
@@ -160,23 +161,14 @@ def _http_error(error: HTTPException) -> Response:
     return response
 
 
-def _database_unavailable(error: OperationalError | InterfaceError) -> Response:
-    mark_for_retry(error.connection_invalidated)
-    return _unavailable(type(error.orig).__name__)
-
-
-def _driver_or_pool_unavailable(
-    error: psycopg2.OperationalError | psycopg2.InterfaceError | PoolTimeoutError,
-) -> Response:
-    # Raised outside SQLAlchemy's wrapping: by the driver while a checkout sets the isolation level
-    # on a connection that just died, or by the pool when every connection is busy.
-    return _unavailable(type(error).__name__)
-
-
-def _unavailable(cause: str) -> Response:
-    logger.warning("database unavailable: %s", cause, extra={"request_id": current_request_id()})
-    response = error_response(503, "database_unavailable", "The database is unavailable; retry shortly.")
-    response.headers["Retry-After"] = "1"
+def _database_error(error: Exception) -> Response:
+    # db.classify says which database errors are the database's state (503/504, retry) and logs them.
+    problem = classify(error)
+    if problem is None:
+        return _unexpected(error)
+    response = error_response(problem.status, problem.code, problem.message)
+    if problem.retry_after is not None:
+        response.headers["Retry-After"] = str(problem.retry_after)
     return response
 
 
@@ -189,8 +181,6 @@ def init_app(app: Flask) -> None:
     """Register the JSON error handlers."""
     app.register_error_handler(ApiError, _api_error)
     app.register_error_handler(HTTPException, _http_error)
-    app.register_error_handler(OperationalError, _database_unavailable)
-    app.register_error_handler(InterfaceError, _database_unavailable)
-    for error in (psycopg2.OperationalError, psycopg2.InterfaceError, PoolTimeoutError):
-        app.register_error_handler(error, _driver_or_pool_unavailable)
+    for error in (DBAPIError, psycopg2.Error, PoolTimeoutError, CredentialsError):
+        app.register_error_handler(error, _database_error)
     app.register_error_handler(Exception, _unexpected)

@@ -1,38 +1,31 @@
-"""Probes: `/livez` says the process serves requests, `/readyz` that the database answers."""
+"""Probes: `/livez` says the process serves requests, `/readyz` that the database answers.
+
+When the database does not, `/readyz` fails like any request that needs it: 503 (504 on a
+timeout) with `Retry-After` and the usual error body, from the app's error handlers.
+"""
 
 from __future__ import annotations
 
-import logging
-
-from flask import Flask, Response, jsonify
+from flask import Blueprint, Flask, Response, jsonify
 from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
 from .db import db
-from .observability import current_request_id
 
-logger = logging.getLogger(__name__)
+blueprint = Blueprint("health", __name__)
 
 
+@blueprint.get("/livez")
 def livez() -> Response:
     # Never touches the database: a database outage must not make Kubernetes restart every pod.
     return jsonify(status="ok")
 
 
-def readyz() -> tuple[Response, int]:
-    try:
-        db.session.execute(text("SELECT 1"))
-    except SQLAlchemyError as error:
-        logger.warning("readiness check failed: %s", type(error).__name__, extra={"request_id": current_request_id()})
-        return jsonify(status="unavailable", checks={"database": "unavailable"}), 503
-    return jsonify(status="ok", checks={"database": "ok"}), 200
+@blueprint.get("/readyz")
+def readyz() -> Response:
+    db.session.execute(text("SELECT 1"))
+    return jsonify(status="ok", checks={"database": "ok"})
 
 
 def init_app(app: Flask) -> None:
-    """Route the probes.
-
-    On the app rather than a blueprint: Flask looks up a request's blueprints four times per request,
-    which cost 1.4 microseconds per probe, and every kubelet and load balancer sends probes all day.
-    """
-    app.add_url_rule("/livez", view_func=livez, methods=["GET"])
-    app.add_url_rule("/readyz", view_func=readyz, methods=["GET"])
+    """Route the probes."""
+    app.register_blueprint(blueprint)

@@ -124,11 +124,10 @@ class Api(OpenAPI):
         return response
 
 
-def new_app(import_name: str, *, title: str, version: str, description: str, instance_path: str) -> Api:
+def new_app(import_name: str, *, title: str, version: str, description: str) -> Api:
     """The app object `create_app` builds on; the document is served by this module, not the library's UI."""
     return Api(
         import_name,
-        instance_path=instance_path,
         info=Info(title=title, version=version, description=description),
         security_schemes={auth.SCHEME: auth.security_scheme()},
         doc_ui=False,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, closing, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
@@ -26,9 +26,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from {{ cookiecutter.package_name }} import create_app
-from {{ cookiecutter.package_name }}.config import ENVIRONMENT_KEYS, with_driver
 from {{ cookiecutter.package_name }}.db import Database
-from {{ cookiecutter.package_name }}.observability import flush_lines
+from {{ cookiecutter.package_name }}.settings import ENVIRONMENT_KEYS, with_driver
 
 from .oidc import AUDIENCE, Issuer, serve_issuer
 
@@ -109,12 +108,6 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(key, raising=False)
 
 
-@pytest.fixture(autouse=True)
-def no_request_lines_from_earlier_tests() -> None:
-    """Request lines wait in a queue; write out earlier tests' before this test captures stdout."""
-    flush_lines()
-
-
 @pytest.fixture(scope="session")
 def issuer() -> Iterator[Issuer]:
     """The tests' OIDC issuer: a local key whose JWKS is served on loopback."""
@@ -168,13 +161,10 @@ def db(app: Flask) -> Iterator[Session]:
     by the test and undone with everything else.
     """
     state = Database.state(app)
-    connection = state.write_engine.connect()
+    connection = state.engine.connect()
     transaction = connection.begin()
     for factory in (state.sessions, state.read_sessions):
         factory.configure(bind=connection, join_transaction_mode="create_savepoint")
-    # Reads see the test's rows too.
-    state.read_connection = lambda: nullcontext(connection)
-    state.read_cursor = lambda: closing(connection.connection.cursor())
     session = state.sessions()
     yield session
     session.close()

@@ -139,10 +139,11 @@ def test_a_deployment_without_an_issuer_refuses_writes(make_app: MakeApp, issuer
 
 
 @pytest.fixture
-def development_app(make_app: MakeApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Flask:
-    """An app without an issuer, its instance folder in a scratch directory."""
-    monkeypatch.chdir(tmp_path)
-    return make_app(APP_ENV="development", OIDC_ISSUER_URL="", OIDC_JWKS_URL="", OIDC_AUDIENCE="dev-audience")
+def development_app(make_app: MakeApp, tmp_path: Path) -> Flask:
+    """An app without an issuer, its instance folder (where the development key goes) a scratch directory."""
+    app = make_app(APP_ENV="development", OIDC_ISSUER_URL="", OIDC_JWKS_URL="", OIDC_AUDIENCE="dev-audience")
+    app.instance_path = str(tmp_path / "instance")
+    return app
 
 
 def test_development_tokens_are_accepted_without_an_issuer(development_app: Flask) -> None:

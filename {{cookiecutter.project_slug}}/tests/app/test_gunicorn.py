@@ -14,13 +14,10 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from .conftest import PROJECT_ROOT
-
-GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 
 
 def free_port() -> int:
@@ -36,8 +33,9 @@ def get(url: str, timeout: float = 10) -> tuple[int, bytes]:
 
 
 def start(env: dict[str, str]) -> subprocess.Popen[str]:
+    """The server as the container starts it."""
     return subprocess.Popen(
-        [GUNICORN, "--config", "gunicorn.conf.py", "{{ cookiecutter.package_name }}.wsgi:app"],
+        [sys.executable, "-m", "{{ cookiecutter.package_name }}.serve"],
         cwd=PROJECT_ROOT,
         env={**os.environ, **env},
         stdout=subprocess.PIPE,
@@ -89,18 +87,40 @@ def test_probes_and_graceful_shutdown(server: tuple[str, subprocess.Popen[str]])
     assert slow["result"] == (200, b'{"slept":1.5}\n')
     stdout, stderr = process.communicate(timeout=10)
     assert process.returncode == 0, stderr
-    lines = [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
+    lines = [json.loads(line) for line in stdout.splitlines()]  # Every line is JSON, gunicorn's too.
     paths = [line["path"] for line in lines if line.get("message") == "request"]
     assert "/_test/slow" in paths
-    assert all("_aws" in line for line in lines if line.get("message") == "request")
+    loggers = {line["logger"] for line in lines}
+    assert "gunicorn.error" in loggers
+    assert "Booting worker with pid" in " ".join(
+        line["message"] for line in lines if line["logger"] == "gunicorn.error"
+    )
 
 
 def test_configuration_error_stops_the_server_with_one_message() -> None:
     process = start({"PORT": str(free_port()), "APP_ENV": "production", "DATABASE_URL": ""})
     _, stderr = process.communicate(timeout=30)
     assert process.returncode != 0
-    assert "DATABASE_URL (or DATABASE_SECRET_ID) is required when APP_ENV is production." in stderr
+    assert "DATABASE_URL (or DATABASE_HOST) is required when APP_ENV is production." in stderr
     assert "Traceback" not in stderr
+
+
+def test_a_bad_server_setting_stops_gunicorn_with_one_message() -> None:
+    process = start({"PORT": str(free_port()), "WEB_CONCURRENCY": "abc", "GUNICORN_KEEPALIVE": "-1"})
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode != 0
+    assert (
+        "invalid configuration:\n"
+        "  WEB_CONCURRENCY='abc': must be a whole number.\n"
+        "  GUNICORN_KEEPALIVE='-1': Input should be greater than or equal to 1."
+    ) in stderr
+    assert "Traceback" not in stderr
+
+
+def test_gunicorn_keeps_idle_connections_longer_than_the_load_balancer() -> None:
+    settings = runpy.run_path(str(PROJECT_ROOT / "gunicorn.conf.py"))
+    assert settings["keepalive"] == 75
+    assert settings["accesslog"] is None
 
 
 def test_the_master_freezes_what_it_loaded_before_workers_fork() -> None:

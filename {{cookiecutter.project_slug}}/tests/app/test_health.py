@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -30,10 +33,23 @@ def unreachable_app() -> Flask:
     )
 
 
-def test_readyz_is_503_when_the_database_is_down() -> None:
-    response = unreachable_app().test_client().get("/readyz")
+def test_readyz_is_503_with_retry_after_and_the_error_body_when_the_database_is_down(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    response = unreachable_app().test_client().get("/readyz", headers={"X-Request-ID": "probe-1"})
     assert response.status_code == 503
-    assert response.get_json() == {"status": "unavailable", "checks": {"database": "unavailable"}}
+    assert response.headers["Retry-After"] == "1"
+    assert response.get_json() == {
+        "error": {
+            "code": "database_unavailable",
+            "message": "The database is unavailable; retry shortly.",
+            "request_id": "probe-1",
+        }
+    }
+    logged = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    (problem,) = [line for line in logged if line["logger"] == "{{ cookiecutter.package_name }}.db"]
+    # The database's own message, which names the server but never a password.
+    assert problem["message"].startswith('database error: connection to server at "127.0.0.1", port 1 failed')
 
 
 def test_livez_stays_up_when_the_database_is_down() -> None:

@@ -50,7 +50,7 @@ def test_alembic_upgrade_and_downgrade_for_real(new_database: NewDatabase) -> No
 
 def test_alembic_reports_bad_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", "mysql://nobody@nowhere/db")
-    with pytest.raises(SystemExit, match="DATABASE_URL uses 'mysql'"):
+    with pytest.raises(SystemExit, match="DATABASE_URL='mysql://nobody@nowhere/db': uses 'mysql'"):
         command.upgrade(alembic_config(), "head")
 
 

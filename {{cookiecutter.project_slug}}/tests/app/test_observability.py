@@ -1,224 +1,171 @@
-"""One JSON line per request that is also a CloudWatch EMF record; request ids."""
+"""Logs (one JSON line per record and per request), EMF metrics to the agent, and traces."""
 
 from __future__ import annotations
 
 import json
 import logging
-import os
-import select
-import subprocess
-import sys
-import time
-import warnings
-from datetime import UTC, datetime
+import socket
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from sqlalchemy import text
 
 from {{ cookiecutter.package_name }} import observability
-from {{ cookiecutter.package_name }}.config import SERVICE_NAME
-from {{ cookiecutter.package_name }}.observability import (
-    FLUSH_INTERVAL_SECONDS,
-    JsonFormatter,
-    flush_lines,
-    log_request,
-    log_time,
-    new_request_id,
-    request_line,
-)
+from {{ cookiecutter.package_name }}.db import db
+from {{ cookiecutter.package_name }}.observability import MetricsSink, configure_logging, emf_record
+from {{ cookiecutter.package_name }}.settings import SERVICE_NAME
+
+from .conftest import MakeApp
 
 
-def fork() -> int:
-    """os.fork() without the warning about forking a process that runs threads (the flusher does)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        return os.fork()
-
-
-def log_path(path: str) -> None:
-    """Queue a request's line that tells itself apart by its path."""
-    log_request((time.time(), "test", "GET", path, 200, 1.0, "id"))
-
-
-def paths_in(output: bytes) -> list[str]:
-    return [json.loads(line)["path"] for line in output.decode().splitlines()]
+def lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
 
 
 def request_lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
-    flush_lines()  # Request lines are queued; the flusher thread may not have run yet.
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    return [line for line in lines if line["message"] == "request"]
+    return [line for line in lines(capsys) if line["message"] == "request"]
 
 
-def test_each_request_writes_one_json_line(client: FlaskClient, capsys: pytest.CaptureFixture[str]) -> None:
-    capsys.readouterr()
-    response = client.get("/livez?verbose=1")
-    [line] = request_lines(capsys)
-    assert line["method"] == "GET"
-    assert line["path"] == "/livez"
-    assert line["status"] == 200
-    assert line["request_id"] == response.headers["X-Request-ID"]
+def test_each_request_writes_one_json_line_at_once(client: FlaskClient, capsys: pytest.CaptureFixture[str]) -> None:
+    client.get("/livez", headers={"X-Request-ID": "abc-123"})
+    (line,) = request_lines(capsys)  # Written as the request ends: nothing waits in a queue.
+    assert {key: line[key] for key in ("level", "logger", "method", "path", "status", "request_id")} == {
+        "level": "INFO",
+        "logger": "{{ cookiecutter.package_name }}.request",
+        "method": "GET",
+        "path": "/livez",
+        "status": 200,
+        "request_id": "abc-123",
+    }
+    assert line["time"].endswith("+00:00")
     assert isinstance(line["duration_ms"], float)
-    assert line["level"] == "INFO"
 
 
-def test_request_line_is_a_valid_emf_record(client: FlaskClient, capsys: pytest.CaptureFixture[str]) -> None:
-    capsys.readouterr()
-    client.get("/api/v1/items/424242")
-    [line] = request_lines(capsys)
-    [directive] = line["_aws"]["CloudWatchMetrics"]
-    assert directive["Namespace"] == SERVICE_NAME
-    assert isinstance(line["_aws"]["Timestamp"], int)
-    for dimension_set in directive["Dimensions"]:
-        for dimension in dimension_set:
-            assert isinstance(line[dimension], str)
-    assert (line["Service"], line["Environment"]) == (SERVICE_NAME, "test")
-    for metric in directive["Metrics"]:
-        assert isinstance(line[metric["Name"]], int | float)
-        assert metric["Unit"] in {"Milliseconds", "Count"}
-    assert (line["Requests"], line["ClientErrors"], line["Errors"]) == (1, 1, 0)
-    assert line["Latency"] == line["duration_ms"]
+def test_client_and_server_errors_are_logged_louder(client: FlaskClient, capsys: pytest.CaptureFixture[str]) -> None:
+    client.get("/no-such-page")
+    (line,) = request_lines(capsys)
+    assert (line["status"], line["level"]) == (404, "WARNING")
 
 
 def test_non_ascii_path_is_logged_as_sent(client: FlaskClient, capsys: pytest.CaptureFixture[str]) -> None:
-    capsys.readouterr()
-    assert client.get("/caf%C3%A9").status_code == 404
-    [line] = request_lines(capsys)
+    client.get("/caf\u00e9")
+    (line,) = request_lines(capsys)
     assert line["path"] == "/caf\u00e9"
 
 
 @pytest.mark.parametrize("incoming", ["abc-123", "Root=1-5759e988-bd862e3fe1be46a994272793"])
 def test_sane_incoming_request_id_is_echoed(client: FlaskClient, incoming: str) -> None:
-    response = client.get("/livez", headers={"X-Request-ID": incoming})
-    assert response.headers["X-Request-ID"] == incoming
+    assert client.get("/livez", headers={"X-Request-ID": incoming}).headers["X-Request-ID"] == incoming
 
 
-@pytest.mark.parametrize("incoming", ["", "x" * 129, "has space", "new\\nline", "<script>"])
+@pytest.mark.parametrize("incoming", ["", "x" * 129, "has space", "<script>"])
 def test_unsafe_incoming_request_id_is_replaced(client: FlaskClient, incoming: str) -> None:
-    response = client.get("/livez", headers={"X-Request-ID": incoming})
-    generated = response.headers["X-Request-ID"]
-    assert generated != incoming
-    assert len(generated) == 32
+    sent = client.get("/livez", headers={"X-Request-ID": incoming}).headers["X-Request-ID"]
+    assert sent != incoming
+    assert len(sent) == 32
 
 
-def test_request_lines_survive_a_quiet_log_level(database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    from {{ cookiecutter.package_name }} import create_app
-    from {{ cookiecutter.package_name }}.db import Database
-
-    app = create_app({"APP_ENV": "test", "DATABASE_URL": database_url, "LOG_LEVEL": "ERROR"})
-    capsys.readouterr()
-    app.test_client().get("/livez")
-    assert len(request_lines(capsys)) == 1
-    Database.state(app).engine.dispose()
-
-
-def test_formatter_keeps_extra_fields_and_exceptions() -> None:
+def test_every_logger_writes_json_with_its_extra_fields(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging("INFO")
+    logging.getLogger("gunicorn.error").info("Booting worker with pid: %s", 42)
     try:
         raise ValueError("boom")
     except ValueError:
-        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed %s", ("here",), None)
-        import sys
-
-        record.exc_info = sys.exc_info()
-    record.order_id = 7
-    entry = json.loads(JsonFormatter().format(record))
-    assert (entry["message"], entry["order_id"], entry["level"]) == ("failed here", 7, "ERROR")
-    assert "ValueError: boom" in entry["exception"]
-
-
-def test_request_line_escapes_whatever_the_client_sent() -> None:
-    line = request_line(
-        now=1_767_225_600.5,
-        environment='odd "env" 100%',
-        method="GET",
-        path='/a"b\\c\u00e9\n',
-        status=503,
-        duration_ms=12.5,
-        request_id="id",
+        logging.getLogger("somewhere").exception("failed", extra={"item_id": 7})
+    gunicorn, failure = lines(capsys)
+    assert (gunicorn["logger"], gunicorn["level"], gunicorn["message"]) == (
+        "gunicorn.error",
+        "INFO",
+        "Booting worker with pid: 42",
     )
-    assert line.endswith("}\n")
-    assert line.count("\n") == 1
-    entry = json.loads(line)
-    assert (entry["path"], entry["Environment"]) == ('/a"b\\c\u00e9\n', 'odd "env" 100%')
-    assert (entry["status"], entry["Latency"], entry["Errors"], entry["ClientErrors"]) == (503, 12.5, 1, 0)
-    assert (entry["time"], entry["_aws"]["Timestamp"]) == ("2026-01-01T00:00:00.500+00:00", 1_767_225_600_500)
+    assert failure["item_id"] == 7
+    assert "ValueError: boom" in failure["exception"]
 
 
-@pytest.mark.parametrize(
-    "timestamp",
-    [0.0, 1_767_225_599.9994, 1_767_225_599.9999996, 1_767_225_600.0, 1_767_225_600.123456, 1_767_225_661.5],
-)
-def test_log_times_are_what_datetime_would_write(timestamp: float) -> None:
-    # Seconds are formatted once and reused; the result must not tell.
-    expected = datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="milliseconds")
-    assert log_time(timestamp) == expected
-    assert log_time(timestamp) == expected
+def test_werkzeugs_own_request_lines_are_dropped_but_not_its_other_logs(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging("INFO")
+    werkzeug = logging.getLogger("werkzeug")
+    werkzeug.info("%s - - [%s] %s", "127.0.0.1", "29/Nov/2026 12:00:00", '"GET /livez HTTP/1.1" 200 -')
+    werkzeug.info(" * Running on http://127.0.0.1:5000")
+    (line,) = lines(capsys)
+    assert line["message"] == " * Running on http://127.0.0.1:5000"
 
 
-def test_lines_reach_a_pipe_without_a_flush_per_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    read_end, write_end = os.pipe()
-    with os.fdopen(read_end, "rb") as reader, os.fdopen(write_end, "w") as buffered:  # Block-buffered.
-        monkeypatch.setattr(sys, "stdout", buffered)
-        log_path("/queued")
-        # Nothing flushed it here; the process's flusher thread must, within its interval.
-        ready, _, _ = select.select([reader], [], [], FLUSH_INTERVAL_SECONDS * 10)
-        assert ready, "the line never reached the pipe"
-        assert paths_in(os.read(read_end, 65536)) == ["/queued"]
-        monkeypatch.undo()
+def test_the_emf_record_follows_the_specification() -> None:
+    """The EMF specification: `_aws` at the root with a Timestamp in ms and CloudWatchMetrics, each
+    directive with a Namespace, Dimensions (arrays of names of root string members, ≤ 30) and Metrics
+    (≤ 100, each a Name of a root member holding a number, an optional Unit from CloudWatch's list)."""
+    record = emf_record("production", 503, 12.3456, 1_764_417_600_000)
+    aws = record["_aws"]
+    assert aws["Timestamp"] == 1_764_417_600_000
+    (directive,) = aws["CloudWatchMetrics"]
+    assert directive["Namespace"] == SERVICE_NAME
+    assert 1 <= len(directive["Namespace"]) <= 255
+    for dimension_set in directive["Dimensions"]:
+        assert len(dimension_set) <= 30
+        for name in dimension_set:
+            assert isinstance(record[name], str)
+    assert [metric["Name"] for metric in directive["Metrics"]] == ["Latency", "Requests", "ClientErrors", "Errors"]
+    for metric in directive["Metrics"]:
+        assert metric["Unit"] in ("Milliseconds", "Count")
+        assert isinstance(record[metric["Name"]], int | float)
+    assert (record["Latency"], record["Requests"], record["ClientErrors"], record["Errors"]) == (12.346, 1, 0, 1)
+    assert (record["Service"], record["Environment"]) == (SERVICE_NAME, "production")
 
 
-def test_a_forked_worker_writes_its_own_lines_and_not_its_parents() -> None:
-    log_path("/warm-up")  # The flusher of this process is running now.
-    read_end, write_end = os.pipe()
-    # The parent's flusher is held off, so its queued line is still queued, and the lock held, at the fork.
-    with observability._write_lock:
-        log_path("/from-the-parent")
-        child = fork()
-        if child == 0:  # The child writes one line and leaves without flushing anything itself.
-            os.close(read_end)
-            sys.stdout = os.fdopen(write_end, "w")
-            log_path("/from-the-child")
-            time.sleep(FLUSH_INTERVAL_SECONDS * 10)
-            os._exit(0)
-    os.close(write_end)
-    os.waitpid(child, 0)
-    with os.fdopen(read_end, "rb") as reader:
-        assert paths_in(reader.read()) == ["/from-the-child"]
-    flush_lines()
+@pytest.fixture
+def agent() -> Iterator[socket.socket]:
+    """A UDP socket standing in for the CloudWatch agent's EMF endpoint."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.settimeout(5)
+        yield listener
 
 
-def test_a_long_queue_is_written_by_the_request_that_fills_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    read_end, write_end = os.pipe()
-    with os.fdopen(read_end, "rb") as reader, os.fdopen(write_end, "w") as buffered:
-        monkeypatch.setattr(sys, "stdout", buffered)
-        monkeypatch.setattr(observability, "FLUSH_LINES", 3)
-        monkeypatch.setattr(observability, "_flusher_running", True)  # Only the requests write.
-        log_path("/one")
-        log_path("/two")
-        assert select.select([reader], [], [], 0.1)[0] == []
-        log_path("/three")
-        assert paths_in(os.read(read_end, 65536)) == ["/one", "/two", "/three"]
-        monkeypatch.undo()
+def test_each_request_sends_its_emf_record_to_the_agent(make_app: MakeApp, agent: socket.socket) -> None:
+    port = agent.getsockname()[1]
+    app = make_app(AWS_EMF_AGENT_ENDPOINT=f"udp://127.0.0.1:{port}")
+    app.test_client().get("/livez")
+    record = json.loads(agent.recv(65536))
+    assert record["_aws"]["CloudWatchMetrics"][0]["Namespace"] == SERVICE_NAME
+    assert (record["Requests"], record["Errors"], record["Environment"]) == (1, 0, "test")
+    app.extensions["metrics"].socket.close()
 
 
-def test_queued_lines_are_written_when_the_process_exits() -> None:
-    # No flusher gets to run: the process exits as soon as the line is queued.
-    code = (
-        "from {{ cookiecutter.package_name }}.observability import log_request; "
-        "log_request((0.0, 'test', 'GET', '/last-words', 200, 1.0, 'id'))"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, timeout=60)
-    assert paths_in(result.stdout) == ["/last-words"]
+def test_a_missing_agent_never_fails_a_request() -> None:
+    sink = MetricsSink("udp://127.0.0.1:9")  # Nothing listens on the discard port.
+    for _ in range(3):
+        sink.send(emf_record("test", 200, 1.0, 0))
+    if sink.socket is not None:
+        sink.socket.close()
 
 
-def test_forked_workers_make_request_ids_of_their_own() -> None:
-    read_end, write_end = os.pipe()
-    child = fork()
-    if child == 0:
-        os.write(write_end, new_request_id().encode())
-        os._exit(0)
-    os.close(write_end)
-    os.waitpid(child, 0)
-    with os.fdopen(read_end, "rb") as reader:
-        assert reader.read().decode() != new_request_id()
+def test_requests_and_their_sql_are_traced(make_app: MakeApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    exporter = InMemorySpanExporter()
+    endpoints: list[str] = []
+
+    def span_exporter(endpoint: str) -> InMemorySpanExporter:
+        endpoints.append(endpoint)
+        return exporter
+
+    monkeypatch.setattr(observability, "span_exporter", span_exporter)
+    app = make_app(OTEL_EXPORTER_OTLP_ENDPOINT="http://agent:4316")
+    app.add_url_rule("/_probe/<int:number>", view_func=lambda number: {"one": db.session.scalar(text("SELECT 1"))})
+    assert app.test_client().get("/_probe/7").status_code == 200
+    assert app.test_client().get("/readyz").status_code == 200  # Probes are not traced.
+    app.extensions["tracer_provider"].force_flush()
+    spans = exporter.get_finished_spans()
+    assert endpoints == ["http://agent:4316"]
+    (request_span,) = [span for span in spans if span.name == "GET /_probe/<int:number>"]
+    children = [span for span in spans if span.parent and span.parent.span_id == request_span.context.span_id]
+    statements = [(child.attributes or {}).get("db.statement") for child in children]
+    assert [statement for statement in statements if statement != "BEGIN"] == ["SELECT 1"]  # SQLite: BEGIN
+    assert not [span for span in spans if span.name == "GET /readyz"]
+    app.extensions["tracer_provider"].shutdown()
+
+
+def test_tracing_is_off_without_an_endpoint(client: FlaskClient) -> None:
+    assert "tracer_provider" not in client.application.extensions

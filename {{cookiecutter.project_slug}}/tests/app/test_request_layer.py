@@ -2,63 +2,85 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from werkzeug.test import Client
 
-from {{ cookiecutter.package_name }}.db import RETRY_KEY
-from {{ cookiecutter.package_name }}.observability import REQUEST_ID_HEADER
+from {{ cookiecutter.package_name }}.observability import MetricsSink
 from {{ cookiecutter.package_name }}.request_layer import RequestLayer
+from {{ cookiecutter.package_name }}.settings import Settings
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 
-class Body(list[bytes]):
-    closed = False
+class Recorder(MetricsSink):
+    def __init__(self) -> None:
+        super().__init__("")
+        self.records: list[dict[str, Any]] = []
 
-    def close(self) -> None:
-        self.closed = True
-
-
-def layer(app: WSGIApplication) -> Client:
-    return Client(RequestLayer(app, environment="test", headers=[("X-Api", "1")], static_headers=[("X-Static", "1")]))
+    def send(self, record: dict[str, Any]) -> None:
+        self.records.append(record)
 
 
-def test_a_request_marked_for_retry_runs_once_more_and_only_the_second_answer_is_sent() -> None:
-    bodies: list[Body] = []
+def layer(app: WSGIApplication, metrics: MetricsSink | None = None) -> Client:
+    wrapped = RequestLayer(
+        app,
+        settings=Settings(app_env="test", database_url="sqlite://"),
+        headers=[("X-Api", "1")],
+        static_headers=[("X-Static", "1")],
+        metrics=metrics or MetricsSink(""),
+    )
+    return Client(wrapped)
 
-    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        environ.setdefault(RETRY_KEY, True)  # As the error handler marks it, every time it fails.
-        bodies.append(Body([f"run {len(bodies) + 1}".encode()]))
-        start_response("503 SERVICE UNAVAILABLE", [("Content-Type", "text/plain")])
-        return bodies[-1]
 
-    response = layer(app).get("/api/v1/items")
-    assert response.get_data() == b"run 2"
-    assert len(bodies) == 2  # Marked again on the second run, but retried only once.
-    assert bodies[0].closed
-    assert response.headers.getlist("X-Api") == ["1"]
-    assert len(response.headers.getlist(REQUEST_ID_HEADER)) == 1
+def answering(status: str) -> WSGIApplication:
+    def app(_environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        start_response(status, [("Content-Type", "text/plain")])
+        return [b"body"]
+
+    return app
 
 
 def test_static_files_get_their_own_headers() -> None:
-    def app(_environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        start_response("200 OK", [("Content-Type", "text/plain")])
-        return [b"file"]
-
-    response = layer(app).get("/static/robots.txt")
+    response = layer(answering("200 OK")).get("/static/robots.txt")
     assert response.headers["X-Static"] == "1"
     assert "X-Api" not in response.headers
 
 
-def test_an_app_that_writes_its_body_is_told_to_return_it() -> None:
-    def app(_environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        write = start_response("200 OK", [("Content-Type", "text/plain")])
-        write(b"too early")
-        return []
+def test_a_harmless_request_id_is_kept_and_a_hostile_one_replaced() -> None:
+    client = layer(answering("200 OK"))
+    assert client.get("/", headers={"X-Request-ID": "abc-123"}).headers["X-Request-ID"] == "abc-123"
+    replaced = client.get("/", headers={"X-Request-ID": "<script>"}).headers["X-Request-ID"]
+    assert replaced != "<script>"
+    assert len(replaced) == 32
 
-    with pytest.raises(RuntimeError, match="return the body instead"):
-        layer(app).get("/")
+
+@pytest.mark.parametrize(
+    ("status", "level", "client_errors", "errors"),
+    [("200 OK", "INFO", 0, 0), ("404 NOT FOUND", "WARNING", 1, 0), ("500 INTERNAL SERVER ERROR", "ERROR", 0, 1)],
+)
+def test_one_line_and_one_metrics_record_per_request(
+    status: str, level: str, client_errors: int, errors: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from {{ cookiecutter.package_name }}.observability import configure_logging
+
+    configure_logging("INFO")
+    metrics = Recorder()
+    layer(answering(status), metrics).get("/api/v1/items", headers={"X-Request-ID": "r-1"})
+    (line,) = [json.loads(text) for text in capsys.readouterr().out.splitlines()]
+    assert line["level"] == level
+    assert line["message"] == "request"
+    assert line["logger"] == "{{ cookiecutter.package_name }}.request"
+    assert (line["method"], line["path"], line["status"], line["request_id"]) == (
+        "GET",
+        "/api/v1/items",
+        int(status[:3]),
+        "r-1",
+    )
+    assert "_aws" not in line  # Metrics go to the agent, not through the log pipeline.
+    (record,) = metrics.records
+    assert (record["Requests"], record["ClientErrors"], record["Errors"]) == (1, client_errors, errors)

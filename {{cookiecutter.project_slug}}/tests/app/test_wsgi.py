@@ -21,5 +21,5 @@ def test_wsgi_exits_with_the_configuration_error(monkeypatch: pytest.MonkeyPatch
     with pytest.raises(SystemExit) as raised:
         runpy.run_module("{{ cookiecutter.package_name }}.wsgi")
     assert str(raised.value) == (
-        "invalid configuration:\n  DATABASE_URL (or DATABASE_SECRET_ID) is required when APP_ENV is production."
+        "invalid configuration:\n  DATABASE_URL (or DATABASE_HOST) is required when APP_ENV is production."
     )
