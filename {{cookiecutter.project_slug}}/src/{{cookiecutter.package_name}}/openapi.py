@@ -61,6 +61,9 @@ INTEGRAL_FLOATS = BeforeValidator(_whole_number)
 QueryInt = Annotated[int, BeforeValidator(_query_digits)]
 """An integer in a query string: 1 to 10 ASCII digits."""
 
+DatabaseId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+"""A row's id (PostgreSQL's integer), in a path or a body."""
+
 
 def _utc(moment: datetime) -> datetime:
     # SQLite drops the zone; every stored moment is UTC, so say so explicitly.
@@ -198,7 +201,8 @@ ERRORS = {
     "415": ("UnsupportedMediaType", "The body is not application/json.", ()),
     "422": ("ValidationFailed", "Some parameters or fields are invalid; `fields` says what is allowed.", ()),
     "500": ("InternalError", "An unexpected error; the request id finds it in the logs.", ()),
-    "503": ("Unavailable", "The database or the token issuer is unavailable.", ("Retry-After",)),
+    "503": ("Unavailable", "The database or the token issuer is unavailable, or busy.", ("Retry-After",)),
+    "504": ("Timeout", "The database did not answer in time.", ("Retry-After",)),
 }
 
 
@@ -208,7 +212,7 @@ def _header_refs(*names: str) -> dict[str, Any]:
 
 def _statuses(path: str, method: str, operation: dict[str, Any], requires_token: Callable[[str], bool]) -> set[str]:
     """The shared statuses of an operation: which of `check_request`, `errors` and `auth` apply to it."""
-    statuses = {"405", "422", "500", "503"}
+    statuses = {"405", "422", "500", "503", "504"}
     if "requestBody" in operation:
         statuses |= {"400", "413", "415"}
     if "{" in path:

@@ -23,6 +23,7 @@ from .oidc import Issuer
 def bearer(issuer: Issuer) -> dict[str, str]:
     return {"Authorization": f"Bearer {issuer.token()}"}
 
+
 def test_unknown_path_is_json_404(client: FlaskClient) -> None:
     response = client.get("/no/such/path", headers={"X-Request-ID": "req-404"})
     assert response.status_code == 404

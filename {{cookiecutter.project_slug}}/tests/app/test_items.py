@@ -296,7 +296,9 @@ def _while_locked(engine: Engine, statement: str, request: Callable[[], TestResp
 
 
 def _wait_for_a_lock_wait(engine: Engine) -> None:
-    query = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+    )
     deadline = time.monotonic() + 10
     with engine.connect() as connection:
         while connection.execute(query).scalar_one() == 0:
