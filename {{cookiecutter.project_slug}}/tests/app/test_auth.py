@@ -34,8 +34,9 @@ def test_a_write_without_a_token_is_401_with_the_challenge(anonymous: FlaskClien
     assert body["error"]["message"] == "Send a bearer token: `Authorization: Bearer <token>`."
 
 
-def test_another_scheme_is_401(anonymous: FlaskClient) -> None:
-    assert post(anonymous, "dXNlcjpwYXNz", scheme="Basic")[0] == 401
+@pytest.mark.parametrize("scheme", ["Token", "Basic"])
+def test_a_valid_token_under_another_scheme_is_401(anonymous: FlaskClient, issuer: Issuer, scheme: str) -> None:
+    assert post(anonymous, issuer.token(), scheme=scheme)[0] == 401
 
 
 def test_a_valid_token_may_write_and_its_claims_are_kept(app: Flask, anonymous: FlaskClient, issuer: Issuer) -> None:

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import text
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
+from {{ cookiecutter.package_name }}.db import Base
 from {{ cookiecutter.package_name }}.items import ItemOut
 from {{ cookiecutter.package_name }}.models import Item
 
@@ -26,6 +31,18 @@ def test_aware_timestamps_are_kept() -> None:
 
 
 def test_rows_written_in_sql_get_the_declared_defaults(db: Session) -> None:
-    insert = text("INSERT INTO items (name, created_at, updated_at) VALUES ('raw', :now, :now)")
-    db.execute(insert, {"now": datetime.now(UTC)})
+    db.execute(
+        text("INSERT INTO items (name, created_at, updated_at) VALUES ('raw', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)")
+    )
     assert db.execute(text("SELECT description, quantity FROM items WHERE name = 'raw'")).one() == ("", 0)
+
+
+def test_the_models_server_defaults_are_the_migrations(database_url: str) -> None:
+    if database_url.startswith("sqlite"):
+        pytest.skip("Alembic compares SQLite's server defaults as raw text ('' against \"\"); PostgreSQL's are exact")
+    engine = create_engine(database_url, poolclass=NullPool)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_server_default": True})
+        differences = compare_metadata(context, Base.metadata)
+    engine.dispose()
+    assert differences == []
