@@ -7,8 +7,9 @@ table fails loudly instead of testing nothing. The source is restored after each
 
     python bench/mutation.py --project /tmp/x/example-service --python /path/to/venv/bin/python
 
-`--only 3,7` runs those mutants only. The project's venv must have the project installed editable (so the mutated source is what runs);
-set TEST_DATABASE_URL to run on PostgreSQL. Prints one line per mutant and the score.
+`--only 3,7` runs those mutants only. The project's venv must have the project installed editable
+(so the mutated source is what runs); set TEST_DATABASE_URL to run on PostgreSQL. Prints one line
+per mutant and the score.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ MUTANTS: list[tuple[str, str, str, str]] = [
     ("errors.py", 'if name.lower() != "content-type":', 'if name.lower() == "content-type":', "Allow dropped on 405"),
     ("errors.py", "response.headers.update(error.headers or {})", "pass", "WWW-Authenticate/Retry-After dropped"),
     ("auth.py", "return method in WRITE_METHODS or (", "return method in WRITE_METHODS and (", "writes unguarded"),
-    ("auth.py", "credentials.type != \"bearer\" or ", "", "any scheme taken as bearer"),
+    ("auth.py", 'credentials.type != "bearer" or ', "", "any scheme taken as bearer"),
     ("auth.py", 'options={"require": REQUIRED_CLAIMS}', 'options={"require": ["exp"]}', "tokens without sub"),
     ("auth.py", "except jwt.PyJWKClientConnectionError:", "except ZeroDivisionError:", "issuer down gives 401"),
     ("auth.py", "        if self.settings.deployed:\n", "        if False:\n", "deployed app trusts dev key"),
