@@ -26,18 +26,26 @@ ITEMS = "/api/v1/items"
 
 
 def terminate_app_connections(admin_url: str, database_url: str) -> int:
-    """pg_terminate_backend on every connection to the app's database; returns how many it killed."""
+    """pg_terminate_backend on every connection to the app's database, and wait until those backends
+    are gone (pg_terminate_backend only signals them); returns how many it killed."""
     database = urlsplit(database_url).path.lstrip("/")
     conn = psycopg2.connect(admin_url)
     conn.autocommit = True
     try:
         with conn.cursor() as cur:
             cur.execute(
-                "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "SELECT array_agg(pid) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
                 "WHERE datname = %s AND pid <> pg_backend_pid() AND application_name <> %s",
                 (database, harness.TEST_APPLICATION_NAME),
             )
-            return cur.fetchone()[0]
+            pids = cur.fetchone()[0] or []
+            deadline = time.monotonic() + 5
+            while pids and time.monotonic() < deadline:
+                cur.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)", (pids,))
+                if cur.fetchone()[0] == 0:
+                    break
+                time.sleep(0.01)
+            return len(pids)
     finally:
         conn.close()
 
@@ -117,7 +125,7 @@ def test_sigterm_lets_in_flight_requests_finish_and_accepts_no_new_work(project,
     assert exited_after <= graceful + 2, f"the master took {exited_after:.1f}s to exit"
     served = [outcome for outcome in after_signal if outcome.startswith("served")]
     assert not served, f"connections opened after SIGTERM were served: {after_signal}"
-    # Request lines are queued and written in batches; a worker that exits writes out its last ones.
+    # Every request is logged as it ends, in-flight ones included, before the workers exit.
     logged = [json.loads(line) for line in server.log_text().splitlines() if line.startswith("{")]
     slow_lines = [line for line in logged if line.get("path") == "/_test/slow" and line.get("status") == 200]
     assert len(slow_lines) == slots, f"{len(slow_lines)} of {slots} slow requests were logged"

@@ -19,17 +19,22 @@ import threading
 import time
 from typing import Any, Protocol
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
-
 from .settings import Settings
 
 logger = logging.getLogger(__name__)
 
 REFRESH_INTERVAL_SECONDS = 2.0
-# Bounded AWS calls: a stuck endpoint delays one connection by seconds, not a worker forever.
-AWS_CONFIG = Config(connect_timeout=2, read_timeout=3, retries={"max_attempts": 2, "mode": "standard"})
+
+
+def aws_client(service: str, region: str | None) -> Any:
+    """A boto3 client with bounded calls: two attempts of at most 2 s to connect and 3 s to answer, so
+    a stuck endpoint delays one connection by 10 s at most, never a worker for good. boto3 is
+    imported here, on first use: a local app never loads it."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(connect_timeout=2, read_timeout=3, retries={"total_max_attempts": 2, "mode": "standard"})
+    return boto3.client(service, region_name=region, config=config)  # type: ignore[call-overload]
 
 
 class CredentialsError(Exception):
@@ -83,10 +88,12 @@ class SecretCredentials:
             return changed
 
     def _read(self) -> dict[str, str]:
+        from botocore.exceptions import BotoCoreError, ClientError
+
         self.read_at = time.monotonic()
         try:
             if self.client is None:  # Made on first use: creating the app never calls AWS.
-                self.client = boto3.client("secretsmanager", region_name=self.region, config=AWS_CONFIG)
+                self.client = aws_client("secretsmanager", self.region)
             response = self.client.get_secret_value(SecretId=self.secret_id)
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "error")
@@ -116,9 +123,11 @@ class IamTokenCredentials:
         self.client = client
 
     def current(self) -> dict[str, str]:
+        from botocore.exceptions import BotoCoreError
+
         try:
             if self.client is None:
-                self.client = boto3.client("rds", region_name=self.region, config=AWS_CONFIG)
+                self.client = aws_client("rds", self.region)
             token = self.client.generate_db_auth_token(DBHostname=self.host, Port=self.port, DBUsername=self.user)
         except BotoCoreError as error:
             raise CredentialsError(f"no IAM token for DATABASE_USER={self.user!r}: {error}") from None

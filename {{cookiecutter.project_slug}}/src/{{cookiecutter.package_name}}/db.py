@@ -1,12 +1,18 @@
 """The database extension: one pooled SQLAlchemy engine per app and one Session per request.
 
-- Requests with safe methods (GET, HEAD, OPTIONS) run in read-only transactions on PostgreSQL
-  (`BEGIN READ ONLY`): a view that writes by mistake fails, and nothing is stored. Nothing is
-  ever retried: a failed request fails, and the client decides.
-- Pinging: `pool_pre_ping` runs `SELECT 1` on each connection as it leaves the pool, so a
-  connection the server dropped (failover, restart, rotation ending sessions) is replaced before a
-  request uses it. It costs one round trip per request; a connection that dies mid-request still
-  fails that request (503), and the next one gets a fresh connection.
+- Read-only unless a request may write, on PostgreSQL: every connection starts with
+  `default_transaction_read_only=on`. Requests with safe methods (GET, HEAD, OPTIONS) run in
+  autocommit, each statement its own read-only transaction, so a read costs one round trip and a
+  view that writes by mistake fails with nothing stored. Other requests get a transaction that
+  starts with `SET TRANSACTION READ WRITE`. Nothing is ever retried: a failed request fails, and
+  the client decides.
+- Pinging (`check_on_checkout`): a connection leaving the pool is replaced when the server has
+  ended its session (a restart, a failover, a rotation ending sessions, an idle timeout): the
+  server's goodbye has made its socket readable, which a zero-timeout `select` sees without a
+  round trip. One idle longer than PING_AFTER_IDLE_SECONDS also gets a `SELECT 1`, for networks
+  that drop connections silently. SQLAlchemy's `pool_pre_ping` would pay a round trip on every
+  request, doubling a one-row read's. A connection that dies mid-request still fails that request
+  (503), and the next one gets a fresh connection.
 - Credentials are asked for per new connection (`database_secret.py`): IAM tokens for the app's role,
   or the secret's password, re-read once when the server rejects it, so a rotation needs no restart.
 """
@@ -14,16 +20,19 @@
 from __future__ import annotations
 
 import logging
+import select
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from .database_secret import Credentials, CredentialsError, credentials_for, is_authentication_failure
 from .observability import trace_engine
@@ -66,8 +75,11 @@ def database_url(settings: Settings, instance_path: str | Path) -> URL:
 
 def connect_args(settings: Settings, *, migration: bool = False) -> dict[str, Any]:
     """psycopg2's connection arguments: timeouts, the application name, and TLS to RDS."""
-    options = [f"-c statement_timeout={settings.database_statement_timeout_ms}"]
-    options.append(f"-c lock_timeout={settings.database_lock_timeout_ms}")
+    options = [
+        f"-c statement_timeout={settings.database_statement_timeout_ms}",
+        f"-c lock_timeout={settings.database_lock_timeout_ms}",
+        "-c default_transaction_read_only=on",  # Writes ask for it (see _read_write).
+    ]
     if migration:
         # A migration waits for its locks no longer than this, then fails rather than queueing
         # every request behind it; its own statements may take as long as they need.
@@ -96,17 +108,63 @@ def build_engine(
         return engine
     engine = create_engine(
         url,
+        # Reads run in autocommit; a request that may write asks for a transaction (WRITES). The
+        # default is the reads' because switching a psycopg2 connection's level costs a round trip.
+        isolation_level="AUTOCOMMIT",
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_pool_size,
         pool_timeout=settings.database_connect_timeout,
-        pool_pre_ping=True,
         # Recycled before RDS IAM tokens or proxies would end them; also spreads reconnects.
         pool_recycle=1800,
         connect_args=connect_args(settings, migration=migration),
     )
     if credentials is not None:
         event.listen(engine, "do_connect", _logging_in_with(credentials))
+    if not migration:
+        event.listen(engine, "begin", _read_write)
+    check_on_checkout(engine)
     return engine
+
+
+# A pooled connection idle for longer than this gets a real ping before it is used again.
+PING_AFTER_IDLE_SECONDS = 30.0
+
+
+def check_on_checkout(engine: Engine) -> None:
+    """Replace, as it leaves the pool, a connection the server has ended (see the module's docstring)."""
+    dbapi_error = engine.dialect.loaded_dbapi.Error
+
+    def remember_checkin(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info["checked_in"] = time.monotonic()
+
+    def check(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        checked_in = record.info.get("checked_in")
+        if checked_in is None:
+            return  # Opened just now.
+        # An idle connection has nothing to read unless the server has said goodbye (or closed it).
+        ended, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+        if ended:
+            raise DisconnectionError("the server ended this pooled connection")
+        if time.monotonic() - checked_in > PING_AFTER_IDLE_SECONDS:
+            try:
+                with dbapi_connection.cursor() as cursor:
+                    cursor.execute("SELECT 1")
+            except dbapi_error as error:
+                raise DisconnectionError("an idle pooled connection failed its ping") from error
+
+    event.listen(engine, "checkin", remember_checkin)
+    # DisconnectionError from a checkout listener makes the pool open a fresh connection instead.
+    event.listen(engine, "checkout", check)
+
+
+# The execution options of a connection that may write: a transaction, read-write.
+WRITES = {"isolation_level": "READ COMMITTED"}
+
+
+def _read_write(connection: Connection) -> None:
+    # Only a transaction asked for with WRITES is read-write; autocommit reads stay read-only.
+    if connection.get_execution_options().get("isolation_level") == WRITES["isolation_level"]:
+        connection.exec_driver_sql("SET TRANSACTION READ WRITE")
 
 
 def _logging_in_with(credentials: Credentials) -> Any:
@@ -136,9 +194,10 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 class DatabaseState:
     """What one app holds: its engine and the factories of its sessions."""
 
-    engine: Engine
-    sessions: sessionmaker[Session]
-    read_sessions: sessionmaker[Session]  # Read-only transactions, for safe methods.
+    engine: Engine  # On PostgreSQL, autocommit and read-only: reads.
+    write_engine: Engine  # The same pool, in read-write transactions.
+    sessions: sessionmaker[Session]  # On write_engine.
+    read_sessions: sessionmaker[Session]  # Autocommit, read-only statements: for safe methods.
 
 
 @dataclass(frozen=True)
@@ -200,13 +259,14 @@ class Database:
     def init_app(self, app: Flask, settings: Settings) -> None:
         engine = build_engine(settings, app.instance_path, credentials_for(settings))
         trace_engine(app, engine)
-        read_engine = engine
+        write_engine = engine
         if engine.dialect.name == "postgresql":
-            read_engine = engine.execution_options(postgresql_readonly=True)
+            write_engine = engine.execution_options(**WRITES)
         app.extensions["database"] = DatabaseState(
             engine=engine,
-            sessions=sessionmaker(bind=engine, expire_on_commit=False),
-            read_sessions=sessionmaker(bind=read_engine, expire_on_commit=False),
+            write_engine=write_engine,
+            sessions=sessionmaker(bind=write_engine, expire_on_commit=False),
+            read_sessions=sessionmaker(bind=engine, expire_on_commit=False),
         )
         app.teardown_appcontext(self._close_session)
 

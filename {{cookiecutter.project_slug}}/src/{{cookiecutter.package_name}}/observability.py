@@ -82,6 +82,8 @@ def logging_config(level: str) -> dict[str, Any]:
             "gunicorn.error": {"level": level, "handlers": [], "propagate": True},
             "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": False},
             "werkzeug": {"level": "INFO", "handlers": [], "propagate": True},
+            # Request lines are written whatever LOG_LEVEL says: they are the access log.
+            REQUEST_LOGGER: {"level": "INFO", "handlers": [], "propagate": True},
         },
     }
 

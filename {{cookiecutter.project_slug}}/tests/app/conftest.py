@@ -8,6 +8,7 @@ migrations, so every run tests them. Each test runs inside a transaction that is
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -108,6 +109,20 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(key, raising=False)
 
 
+@pytest.fixture(autouse=True)
+def logging_as_found() -> Iterator[None]:
+    """create_app sends every logger to stdout as JSON; put logging back so later tests (tasks/) see
+    only their own output."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in root.handlers:
+        if handler not in handlers:
+            handler.close()
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
 @pytest.fixture(scope="session")
 def issuer() -> Iterator[Issuer]:
     """The tests' OIDC issuer: a local key whose JWKS is served on loopback."""
@@ -161,7 +176,7 @@ def db(app: Flask) -> Iterator[Session]:
     by the test and undone with everything else.
     """
     state = Database.state(app)
-    connection = state.engine.connect()
+    connection = state.write_engine.connect()
     transaction = connection.begin()
     for factory in (state.sessions, state.read_sessions):
         factory.configure(bind=connection, join_transaction_mode="create_savepoint")

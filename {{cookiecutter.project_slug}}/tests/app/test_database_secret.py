@@ -19,6 +19,7 @@ from {{ cookiecutter.package_name }}.database_secret import (
     CredentialsError,
     IamTokenCredentials,
     SecretCredentials,
+    aws_client,
     credentials_for,
 )
 from {{ cookiecutter.package_name }}.db import Database
@@ -181,3 +182,8 @@ def test_the_web_app_uses_iam_and_the_migration_the_master_secret() -> None:
     assert isinstance(credentials_for(settings), IamTokenCredentials)
     assert isinstance(credentials_for(settings, master=True), SecretCredentials)
     assert credentials_for(Settings(database_url="postgresql://u:p@h/db")) is None
+
+
+def test_aws_calls_have_bounded_timeouts() -> None:
+    config = aws_client("secretsmanager", "us-east-1").meta.config
+    assert (config.connect_timeout, config.read_timeout, config.retries["total_max_attempts"]) == (2, 3, 2)

@@ -3,6 +3,7 @@ error classification, and credentials that are asked for per connection."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,16 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.pool import NullPool, QueuePool
 
 from {{ cookiecutter.package_name }}.database_secret import CredentialsError
-from {{ cookiecutter.package_name }}.db import _logging_in_with, build_engine, classify, connect_args, database_url, db
+from {{ cookiecutter.package_name }}.db import (
+    PING_AFTER_IDLE_SECONDS,
+    Database,
+    _logging_in_with,
+    build_engine,
+    classify,
+    connect_args,
+    database_url,
+    db,
+)
 from {{ cookiecutter.package_name }}.settings import Settings, load_settings
 
 from .conftest import MakeApp
@@ -45,7 +55,7 @@ def postgres(database_url: str) -> str:
     return database_url
 
 
-def test_the_postgres_engine_has_a_pinged_pool_and_timeouts() -> None:
+def test_the_postgres_engine_has_a_pool_and_timeouts() -> None:
     settings = load_settings(
         {
             "APP_ENV": "test",
@@ -59,10 +69,9 @@ def test_the_postgres_engine_has_a_pinged_pool_and_timeouts() -> None:
     engine = build_engine(settings, "/srv/instance")
     assert isinstance(engine.pool, QueuePool)
     assert engine.pool.size() == 7
-    assert engine.pool._pre_ping
     seen = connect_parameters(engine)
     assert seen["connect_timeout"] == 3
-    assert seen["options"] == "-c statement_timeout=2500 -c lock_timeout=700"
+    assert seen["options"] == "-c statement_timeout=2500 -c lock_timeout=700 -c default_transaction_read_only=on"
     assert seen["host"] == "db.internal"
     assert "sslmode" not in seen
 
@@ -163,10 +172,13 @@ def test_a_statement_timeout_is_504_database_timeout(probe_app: tuple[Flask, lis
     assert response.get_json()["error"]["message"] == "The database did not answer in time."
 
 
-def test_a_connection_ended_while_idle_is_replaced_by_the_ping(make_app: MakeApp, postgres: str) -> None:
+def test_a_connection_the_server_ended_is_replaced_before_use(make_app: MakeApp, postgres: str) -> None:
     app = make_app(DATABASE_POOL_SIZE="1")
     client = app.test_client()
     assert client.get("/readyz").status_code == 200
+    engine = Database.state(app).engine
+    with engine.connect() as connection:
+        first = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
     admin = create_engine(postgres, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     with admin.connect() as connection:
         ended = connection.scalar(
@@ -175,7 +187,29 @@ def test_a_connection_ended_while_idle_is_replaced_by_the_ping(make_app: MakeApp
         )
     admin.dispose()
     assert ended >= 1
+    time.sleep(0.2)  # The server's goodbye reaches the socket.
     assert client.get("/readyz").status_code == 200
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one() != first
+
+
+def test_only_a_connection_idle_for_long_is_pinged(make_app: MakeApp, postgres: str) -> None:
+    engine = Database.state(make_app(DATABASE_POOL_SIZE="1")).engine
+    admin = create_engine(postgres, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+
+    def last_statement_at_checkout(age: float) -> str:
+        with engine.connect() as connection:
+            pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+            record = connection.connection._connection_record
+        assert record is not None
+        record.info["checked_in"] -= age
+        with engine.connect(), admin.connect() as watcher:  # Checked out: what did the check send?
+            query = watcher.scalar(text("SELECT query FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid})
+        return str(query)
+
+    assert last_statement_at_checkout(0) == "SELECT pg_backend_pid()"  # No round trip for a busy pool.
+    assert last_statement_at_checkout(PING_AFTER_IDLE_SECONDS + 1) == "SELECT 1"
+    admin.dispose()
 
 
 class FakeError(Exception):
