@@ -13,7 +13,6 @@ production never accept it: there, no issuer means every write is refused.
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ from flask import Flask, current_app, g, request
 from flask_openapi3 import SecurityScheme
 
 from .errors import ApiError
+from .settings import Settings
 
 SCHEME = "bearerAuth"
 REALM = "{{ cookiecutter.project_slug }}"
@@ -63,24 +63,14 @@ class AuthSettings:
 
 
 def settings_of(app: Flask) -> AuthSettings:
-    """The auth settings of `app`, read once at start-up."""
-    settings = app.config["SETTINGS"]
-
-    def value(name: str, default: str) -> str:
-        # Prefer the validated Settings field; the plain config/environment is read only while the
-        # settings module has no such field.
-        found = getattr(settings, name.lower(), None)
-        if found is not None:
-            return str(found)
-        return str(app.config.get(name, os.environ.get(name, default))).strip()
-
-    issuer = value("OIDC_ISSUER_URL", "{{ cookiecutter.oidc_issuer_url }}").rstrip("/")
-    jwks_url = value("OIDC_JWKS_URL", "") or (f"{issuer}/.well-known/jwks.json" if issuer else "")
+    """The auth settings of `app`, from its validated Settings."""
+    settings: Settings = app.config["SETTINGS"]
+    issuer = settings.oidc_issuer_url.rstrip("/")
     return AuthSettings(
         issuer=issuer,
-        audience=value("OIDC_AUDIENCE", "{{ cookiecutter.oidc_audience }}"),
-        jwks_url=jwks_url,
-        required_for_reads=value("AUTH_REQUIRED_FOR_READS", "0").lower() in ("1", "true", "yes", "on"),
+        audience=settings.oidc_audience,
+        jwks_url=settings.oidc_jwks_url or (f"{issuer}/.well-known/jwks.json" if issuer else ""),
+        required_for_reads=settings.auth_required_for_reads,
         deployed=settings.deployed,
     )
 

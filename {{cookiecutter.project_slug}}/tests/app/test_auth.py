@@ -11,6 +11,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask, Response, g
 from flask.testing import FlaskClient
 
+from {{ cookiecutter.package_name }}.settings import ConfigError, load_settings
+
 from .conftest import MakeApp
 from .oidc import Issuer
 
@@ -164,3 +166,32 @@ def test_dev_token_is_refused_with_an_issuer(app: Flask) -> None:
     result = app.test_cli_runner().invoke(args=["dev-token"])
     assert result.exit_code == 1
     assert "dev-token works only without OIDC_ISSUER_URL" in result.output
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        (
+            {"OIDC_ISSUER_URL": "login.example.com"},
+            "OIDC_ISSUER_URL='login.example.com': must be empty or an http(s) URL, such as https://login.example.com/.",
+        ),
+        (
+            {"OIDC_JWKS_URL": "file:///etc/keys.json"},
+            "OIDC_JWKS_URL='file:///etc/keys.json': must be empty or an http(s) URL",
+        ),
+        ({"OIDC_AUDIENCE": ""}, "OIDC_AUDIENCE='': String should have at least 1 character."),
+        (
+            {"AUTH_REQUIRED_FOR_READS": "maybe"},
+            "AUTH_REQUIRED_FOR_READS='maybe': must be 1 or 0 (also true/false, yes/no, on/off).",
+        ),
+    ],
+)
+def test_a_bad_auth_setting_is_named_with_what_is_allowed(override: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings(override)
+    assert message in str(raised.value)
+
+
+def test_the_jwks_url_defaults_to_the_issuers_well_known_path(make_app: MakeApp) -> None:
+    app = make_app(OIDC_ISSUER_URL="https://login.example.com/tenant/", OIDC_JWKS_URL="")
+    assert app.extensions["auth"].settings.jwks_url == "https://login.example.com/tenant/.well-known/jwks.json"
