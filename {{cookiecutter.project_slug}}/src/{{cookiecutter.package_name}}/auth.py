@@ -125,7 +125,7 @@ class Authenticator:
             raise ApiError(
                 401,
                 "unauthorized",
-                "No token issuer is configured (OIDC_ISSUER_URL), so writes are refused.",
+                "No token issuer is configured (OIDC_ISSUER_URL), so requests that need a token are refused.",
                 headers={"WWW-Authenticate": f'Bearer realm="{REALM}"'},
             )
         key_path = Path(current_app.instance_path) / DEV_KEY_FILE

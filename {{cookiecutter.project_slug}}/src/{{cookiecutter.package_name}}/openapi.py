@@ -33,7 +33,6 @@ from .errors import ApiError, ErrorBody, validation_failed
 
 API_PREFIX = "/api/"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
-WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # ASCII digits only, and few enough that int() stays cheap: pydantic alone would take "+5", " 5", "1_0".
 QUERY_DIGITS = re.compile(r"[0-9]{1,10}")
 

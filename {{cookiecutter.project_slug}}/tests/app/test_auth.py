@@ -137,7 +137,7 @@ def test_a_deployment_without_an_issuer_refuses_writes(make_app: MakeApp, issuer
     response = app.test_client().post(ITEMS, json={"name": "x"}, headers={"Authorization": f"Bearer {issuer.token()}"})
     assert response.status_code == 401
     assert response.get_json()["error"]["message"] == (
-        "No token issuer is configured (OIDC_ISSUER_URL), so writes are refused."
+        "No token issuer is configured (OIDC_ISSUER_URL), so requests that need a token are refused."
     )
 
 
