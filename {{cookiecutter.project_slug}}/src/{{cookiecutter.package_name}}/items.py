@@ -79,6 +79,7 @@ class ItemPath(BaseModel):
 
 IF_MATCH_FAILED = {"description": "If-Match names another version of the item."}
 NAME_TAKEN = {"description": "The name is already used."}
+REFERRED_TO = {"description": "Other rows still refer to the item (a foreign key, e.g. orders)."}
 blueprint = APIBlueprint("items", __name__, url_prefix="/api/v1/items", abp_tags=[Tag(name="items")])
 
 
@@ -123,7 +124,7 @@ def update_item(path: ItemPath, body: ItemUpdate) -> Response:
     return _item_response(item, 200)
 
 
-@blueprint.delete("/<int:item_id>", responses={204: None, 412: IF_MATCH_FAILED})
+@blueprint.delete("/<int:item_id>", responses={204: None, 409: REFERRED_TO, 412: IF_MATCH_FAILED})
 def delete_item(path: ItemPath) -> tuple[str, int]:
     """Delete an item."""
     db.session.delete(_get_or_404(path.item_id, for_update=True))

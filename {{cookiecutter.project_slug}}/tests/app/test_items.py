@@ -250,6 +250,17 @@ def test_if_match_star_matches_any_version(client: FlaskClient) -> None:
     assert client.delete(location, headers={"If-Match": "*"}).status_code == 204
 
 
+def test_deleting_an_item_other_rows_refer_to_is_409(client: FlaskClient, db: Session) -> None:
+    # A table like the README's orders, made and dropped inside the test's transaction.
+    created = create(client)
+    db.execute(text("CREATE TABLE item_refs (item_id INTEGER NOT NULL REFERENCES items (id))"))
+    db.execute(text("INSERT INTO item_refs (item_id) VALUES (:id)"), {"id": created["id"]})
+    response = client.delete(f"{ITEMS}/{created['id']}")
+    assert response.status_code == 409
+    assert response.get_json()["error"]["message"] == f"Item {created['id']} is still referred to."
+    assert client.get(f"{ITEMS}/{created['id']}").status_code == 200
+
+
 # Races between writers
 
 

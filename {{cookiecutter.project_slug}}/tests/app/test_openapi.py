@@ -126,6 +126,8 @@ EXAMPLES: list[tuple[str, str, int, Call]] = [
 ]
 # Produced by the tests below and by test_errors, test_auth (503) and test_db (504, a statement timeout).
 ELSEWHERE = {500, 503, 504}
+# Needs a table referring to items: test_items makes one.
+IN_TEST_ITEMS = {(ITEM, "delete", 409)}
 
 
 def test_examples_cover_every_documented_status_of_items(document: dict[str, Any]) -> None:
@@ -137,7 +139,7 @@ def test_examples_cover_every_documented_status_of_items(document: dict[str, Any
         for status in operation["responses"]
         if int(status) not in ELSEWHERE
     }
-    assert {(path, method, status) for path, method, status, _ in EXAMPLES} == documented
+    assert {(path, method, status) for path, method, status, _ in EXAMPLES} | IN_TEST_ITEMS == documented
 
 
 def _resolve(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
