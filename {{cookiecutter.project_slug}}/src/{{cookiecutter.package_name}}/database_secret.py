@@ -53,8 +53,8 @@ class Credentials(Protocol):
     def current(self) -> dict[str, str]:
         """`{"user": ..., "password": ...}` for the next connection."""
 
-    def refresh(self) -> bool:
-        """Read them again after a rejection; False when that is not allowed yet or changed nothing."""
+    def refresh(self, rejected: dict[str, str]) -> bool:
+        """After the server rejected `rejected`: True when newer credentials are there to try."""
 
 
 class SecretCredentials:
@@ -73,8 +73,10 @@ class SecretCredentials:
         with self.lock:
             return self.values or self._read()
 
-    def refresh(self) -> bool:
+    def refresh(self, rejected: dict[str, str]) -> bool:
         with self.lock:
+            if self.values is not None and self.values != rejected:
+                return True  # Another thread has read the new version meanwhile.
             if time.monotonic() - self.read_at < REFRESH_INTERVAL_SECONDS:
                 return False
             old_version = self.version
@@ -133,7 +135,7 @@ class IamTokenCredentials:
             raise CredentialsError(f"no IAM token for DATABASE_USER={self.user!r}: {error}") from None
         return {"user": self.user, "password": token}
 
-    def refresh(self) -> bool:
+    def refresh(self, rejected: dict[str, str]) -> bool:
         return False  # Every connection gets a new token anyway.
 
 

@@ -169,12 +169,13 @@ def _read_write(connection: Connection) -> None:
 
 def _logging_in_with(credentials: Credentials) -> Any:
     def do_connect(dialect: Any, _record: Any, cargs: Any, cparams: dict[str, Any]) -> Any:
-        cparams.update(credentials.current())
+        used = credentials.current()
+        cparams.update(used)
         try:
             return dialect.connect(*cargs, **cparams)
         except dialect.loaded_dbapi.OperationalError as error:
             # Rejected: the password may have been rotated. Ask once for fresh credentials.
-            if not is_authentication_failure(error) or not credentials.refresh():
+            if not is_authentication_failure(error) or not credentials.refresh(used):
                 raise
             cparams.update(credentials.current())
             return dialect.connect(*cargs, **cparams)

@@ -113,11 +113,15 @@ def test_a_rotated_secret_is_read_again_at_most_once_per_interval(monkeypatch: p
         SecretId=secret_id, SecretString=json.dumps({"username": "app", "password": "new"})
     )
     assert credentials.current()["password"] == "old"  # Cached until the server rejects it.
-    assert not credentials.refresh()  # Read a moment ago: a storm of rejections reads it once.
+    stale = {"user": "app", "password": "old"}
+    assert not credentials.refresh(stale)  # Read a moment ago: a storm of rejections reads it once.
     monkeypatch.setattr(database_secret, "REFRESH_INTERVAL_SECONDS", 0.0)
-    assert credentials.refresh()
+    assert credentials.refresh(stale)
     assert credentials.current()["password"] == "new"
-    assert not credentials.refresh()  # Same version: nothing new to try.
+    # A thread whose login with the old password failed meanwhile tries the new one, without a read.
+    monkeypatch.setattr(database_secret, "REFRESH_INTERVAL_SECONDS", 3600.0)
+    assert credentials.refresh(stale)
+    assert not credentials.refresh(credentials.current())  # The newest was rejected: nothing to try.
 
 
 @pytest.mark.usefixtures("aws")
@@ -167,7 +171,7 @@ def test_the_app_role_logs_in_with_an_iam_token_minted_per_connection() -> None:
     assert first["user"] == "example_app"
     assert first["password"].startswith("db.internal:5432/?Action=connect&DBUser=example_app&")
     assert "X-Amz-Signature=" in first["password"]
-    assert not credentials.refresh()
+    assert not credentials.refresh(first)
     assert second["password"].startswith("db.internal:5432/")
 
 

@@ -253,7 +253,8 @@ class Rotating:
     def current(self) -> dict[str, str]:
         return {"user": "app", "password": self.password}
 
-    def refresh(self) -> bool:
+    def refresh(self, rejected: dict[str, str]) -> bool:
+        assert rejected == {"user": "app", "password": "old"}
         self.refreshes += 1
         self.password = "new"
         return True
