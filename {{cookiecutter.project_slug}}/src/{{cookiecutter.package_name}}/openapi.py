@@ -204,6 +204,9 @@ ERRORS = {
     "504": ("Timeout", "The database did not answer in time.", ("Retry-After",)),
 }
 
+# What gunicorn answers itself, before the app sees the request: no JSON body, no request id.
+SERVER = {"414": ("UriTooLong", "The URL is longer than the server reads (4094 bytes).")}
+
 
 def _header_refs(*names: str) -> dict[str, Any]:
     return {name: {"$ref": f"#/components/headers/{name}"} for name in ("X-Request-ID", *names)}
@@ -211,7 +214,7 @@ def _header_refs(*names: str) -> dict[str, Any]:
 
 def _statuses(path: str, method: str, operation: dict[str, Any], requires_token: Callable[[str], bool]) -> set[str]:
     """The shared statuses of an operation: which of `check_request`, `errors` and `auth` apply to it."""
-    statuses = {"405", "422", "500", "503", "504"}
+    statuses = {"405", "414", "422", "500", "503", "504"}
     if "requestBody" in operation:
         statuses |= {"400", "413", "415"}
     if "{" in path:
@@ -229,6 +232,7 @@ def complete(document: dict[str, Any], requires_token: Callable[[str], bool]) ->
         name: {"description": description, "content": ERROR_CONTENT, "headers": _header_refs(*headers)}
         for name, description, headers in ERRORS.values()
     }
+    components["responses"] |= {name: {"description": description} for name, description in SERVER.values()}
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             shared = _statuses(path, method, operation, requires_token)
@@ -240,7 +244,8 @@ def complete(document: dict[str, Any], requires_token: Callable[[str], bool]) ->
                 extra = ("Location",) if status == "201" else ()
                 response["headers"] = {**response.get("headers", {}), **_header_refs(*extra)}
             for status in shared:
-                responses[status] = {"$ref": f"#/components/responses/{ERRORS[status][0]}"}
+                name = ERRORS[status][0] if status in ERRORS else SERVER[status][0]
+                responses[status] = {"$ref": f"#/components/responses/{name}"}
             operation["responses"] = dict(sorted(responses.items()))
             if requires_token(method.upper()):
                 operation["security"] = [{auth.SCHEME: []}]
