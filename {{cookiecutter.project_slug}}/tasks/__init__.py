@@ -8,7 +8,7 @@ from pathlib import Path
 
 from invoke import Collection
 
-from . import assets, cluster, db, deploy, docker, doctor, local, observe, terraform
+from . import assets, cluster, db, deploy, docker, doctor, local, observe, terraform, token
 
 ns = Collection()
 for module_task in (
@@ -24,6 +24,7 @@ for module_task in (
     deploy.rollback,
     observe.status,
     observe.logs,
+    token.token,
 ):
     ns.add_task(module_task)
 ns.add_collection(Collection("cluster", cluster.setup))

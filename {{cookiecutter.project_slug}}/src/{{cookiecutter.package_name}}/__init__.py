@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from importlib.metadata import version
 from typing import Any
 
 from flask import Flask
 
-from . import cli, errors, health, items, observability, openapi, request_layer, testing_routes
+from . import auth, cli, errors, health, items, observability, openapi, request_layer, testing_routes
 from .db import db
 from .settings import ConfigError, Settings, load_settings
 
@@ -21,7 +22,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     `TESTING`, go to Flask's config unchanged. Raises ConfigError naming every bad setting.
     """
     settings = load_settings(config)
-    app = Flask(__name__)
+    app = openapi.new_app(
+        __name__,
+        title="{{ cookiecutter.project_name }}",
+        version=version("{{ cookiecutter.project_slug }}"),
+        description={{ cookiecutter.description | tojson }},
+    )
     app.config.update(
         {key: value for key, value in (config or {}).items() if key.isupper()},
         SETTINGS=settings,
@@ -34,8 +40,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     request_layer.init_app(app, settings)
     cli.init_app(app)
     health.init_app(app)
-    app.register_blueprint(items.blueprint)
-    app.register_blueprint(openapi.blueprint)
+    auth.init_app(app)
+    app.register_api(items.blueprint)
     if settings.enable_test_routes:
-        app.register_blueprint(testing_routes.blueprint)
+        app.register_api(testing_routes.blueprint)
+    openapi.init_app(app)  # Last: the document is complete once every resource is registered.
     return app

@@ -1,87 +1,175 @@
-"""The sample resource: `/api/v1/items`, a small CRUD JSON API."""
+"""The sample resource: `/api/v1/items`, a small CRUD JSON API.
+
+The pydantic models below are the only declaration of the API: flask-openapi3 validates requests
+with them and writes the OpenAPI document from them; the views serialise responses with them.
+A name is checked as sent and stored without surrounding blanks. Item responses carry an ETag;
+PATCH, DELETE and GET honour If-Match (412 when it is stale).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, url_for
-from sqlalchemy import bindparam, select
+from typing import Annotated
+
+from flask import Response, request, url_for
+from flask_openapi3 import APIBlueprint, Tag
+from pydantic import MISSING, AfterValidator, BaseModel, ConfigDict, Field
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.http import generate_etag
 
 from .db import db
 from .errors import ApiError
-from .models import ITEM_COLUMNS, Item, item_json
-from .validation import item_fields, json_object, page
+from .models import DESCRIPTION_MAX, NAME_MAX, Item
+from .openapi import INTEGRAL_FLOATS, Body, QueryInt, UtcDateTime, json_response, text
 
-blueprint = Blueprint("items", __name__, url_prefix="/api/v1/items")
+QUANTITY_MAX = 1_000_000_000
+PAGE_LIMIT_MAX = 100
+ID_MAX = 2**31 - 1  # PostgreSQL's integer: a larger id cannot exist.
 
-_id = Item.__table__.c.id
-SELECT_ONE = select(*ITEM_COLUMNS).where(_id == bindparam("item_id"))
-SELECT_PAGE = select(*ITEM_COLUMNS).order_by(_id).limit(bindparam("limit")).offset(bindparam("offset"))
-
-
-def _not_found(item_id: int) -> ApiError:
-    return ApiError(404, "not_found", f"Item {item_id} does not exist.")
+Name = Annotated[str, text(1, NAME_MAX, blank=False), AfterValidator(str.strip)]
+Description = Annotated[str, text(0, DESCRIPTION_MAX)]
+Quantity = Annotated[int, Field(ge=0, le=QUANTITY_MAX), INTEGRAL_FLOATS]
 
 
-def _get_or_404(item_id: int) -> Item:
-    item = db.session.get(Item, item_id)
+class ItemCreate(Body):
+    name: Name
+    description: Description = ""
+    quantity: Quantity = 0
+
+
+class ItemUpdate(Body):
+    """Only the fields sent change."""
+
+    name: Name | MISSING = MISSING
+    description: Description | MISSING = MISSING
+    quantity: Quantity | MISSING = MISSING
+
+
+ETAG = {"description": "The item's version, for If-Match.", "schema": {"type": "string"}}
+
+
+class ItemOut(BaseModel):
+    # flask-openapi3 reads `openapi_extra`, a key pydantic's ConfigDict type does not know.
+    model_config = ConfigDict(from_attributes=True, openapi_extra={"headers": {"ETag": ETAG}})  # type: ignore[typeddict-unknown-key]
+
+    id: int
+    name: str
+    description: str
+    quantity: int
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
+
+
+class ItemPage(BaseModel):
+    items: list[ItemOut]
+    limit: int
+    offset: int
+    next_offset: int | None = Field(description="Offset of the next page, or null on the last page.")
+
+
+class PageQuery(BaseModel):
+    limit: QueryInt = Field(20, ge=1, le=PAGE_LIMIT_MAX)
+    offset: QueryInt = Field(0, ge=0, le=2**31 - 1)
+
+
+class ItemPath(BaseModel):
+    item_id: int = Field(ge=1)
+
+
+IF_MATCH_FAILED = {"description": "If-Match names another version of the item."}
+NAME_TAKEN = {"description": "The name is already used."}
+REFERRED_TO = {"description": "Other rows still refer to the item (a foreign key, e.g. orders)."}
+blueprint = APIBlueprint("items", __name__, url_prefix="/api/v1/items", abp_tags=[Tag(name="items")])
+
+
+@blueprint.post("", responses={201: ItemOut, 409: NAME_TAKEN})
+def create_item(body: ItemCreate) -> Response:
+    """Create an item."""
+    item = Item(**body.model_dump())
+    db.session.add(item)
+    _commit(_name_taken(item.name))
+    return _item_response(item, 201, {"Location": url_for("items.get_item", item_id=item.id)})
+
+
+@blueprint.get("", responses={200: ItemPage})
+def list_items(query: PageQuery) -> Response:
+    """List items, oldest first."""
+    statement = select(Item).order_by(Item.id).limit(query.limit + 1).offset(query.offset)
+    items = db.session.scalars(statement).all()
+    more = len(items) > query.limit
+    page = ItemPage(
+        items=[ItemOut.model_validate(item) for item in items[: query.limit]],
+        limit=query.limit,
+        offset=query.offset,
+        next_offset=query.offset + query.limit if more else None,
+    )
+    return json_response(page)
+
+
+@blueprint.get("/<int:item_id>", responses={200: ItemOut, 412: IF_MATCH_FAILED})
+def get_item(path: ItemPath) -> Response:
+    """One item."""
+    item = _get_or_404(path.item_id)
+    return _item_response(item, 200)
+
+
+@blueprint.patch("/<int:item_id>", responses={200: ItemOut, 409: NAME_TAKEN, 412: IF_MATCH_FAILED})
+def update_item(path: ItemPath, body: ItemUpdate) -> Response:
+    """Change some fields of an item."""
+    item = _get_or_404(path.item_id, for_update=True)
+    for name, value in body.model_dump().items():
+        setattr(item, name, value)
+    _commit(_name_taken(item.name))
+    return _item_response(item, 200)
+
+
+@blueprint.delete("/<int:item_id>", responses={204: None, 409: REFERRED_TO, 412: IF_MATCH_FAILED})
+def delete_item(path: ItemPath) -> tuple[str, int]:
+    """Delete an item."""
+    db.session.delete(_get_or_404(path.item_id, for_update=True))
+    _commit(ApiError(409, "conflict", f"Item {path.item_id} is still referred to."))
+    return "", 204
+
+
+def _get_or_404(item_id: int, *, for_update: bool = False) -> Item:
+    """The item, locked until commit when it is to change; 404 if absent, 412 if If-Match names another version.
+
+    The lock makes If-Match and the change one step, and makes a PATCH that races a DELETE wait for
+    it and then find nothing (404).
+    """
+    item = db.session.get(Item, item_id, with_for_update=for_update) if item_id <= ID_MAX else None
     if item is None:
-        raise _not_found(item_id)
+        raise ApiError(404, "not_found", f"Item {item_id} does not exist.")
+    if request.if_match and not request.if_match.contains(_etag(ItemOut.model_validate(item))[1]):
+        raise ApiError(412, "precondition_failed", f"Item {item_id} has changed; GET it again for its ETag.")
     return item
 
 
-def _commit_or_409(name: str | None) -> None:
+def _name_taken(name: str) -> ApiError:
+    return ApiError(409, "conflict", f"An item named {name!r} already exists.", {"name": "is already used"})
+
+
+def _commit(conflict: ApiError) -> None:
+    """Commit; `conflict` when a constraint refuses it, 404 when the row went away under it."""
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise ApiError(
-            409, "conflict", f"An item named {name!r} already exists.", {"name": "is already used"}
-        ) from None
+        raise conflict from None
+    except StaleDataError:
+        # Only without row locks (SQLite): a DELETE committed between our read and our write.
+        db.session.rollback()
+        raise ApiError(404, "not_found", "The item was deleted meanwhile.") from None
 
 
-@blueprint.post("")
-def create_item() -> tuple[Response, int, dict[str, str]]:
-    fields = item_fields(json_object(), partial=False)
-    item = Item(**fields)
-    db.session.add(item)
-    _commit_or_409(fields["name"])
-    location = url_for("items.get_item", item_id=item.id)
-    return jsonify(item.to_dict()), 201, {"Location": location}
+def _etag(out: ItemOut) -> tuple[bytes, str]:
+    body = out.model_dump_json().encode()
+    return body, generate_etag(body)
 
 
-@blueprint.get("")
-def list_items() -> Response:
-    limit, offset = page()
-    rows = db.session.execute(SELECT_PAGE, {"limit": limit + 1, "offset": offset}).all()
-    next_offset = offset + limit if len(rows) > limit else None
-    return jsonify(
-        items=[item_json(*row) for row in rows[:limit]],
-        limit=limit,
-        offset=offset,
-        next_offset=next_offset,
-    )
-
-
-@blueprint.get("/<int:item_id>")
-def get_item(item_id: int) -> Response:
-    row = db.session.execute(SELECT_ONE, {"item_id": item_id}).first()
-    if row is None:
-        raise _not_found(item_id)
-    return jsonify(item_json(*row))
-
-
-@blueprint.patch("/<int:item_id>")
-def update_item(item_id: int) -> Response:
-    fields = item_fields(json_object(), partial=True)
-    item = _get_or_404(item_id)
-    for name, value in fields.items():
-        setattr(item, name, value)
-    _commit_or_409(fields.get("name"))
-    return jsonify(item.to_dict())
-
-
-@blueprint.delete("/<int:item_id>")
-def delete_item(item_id: int) -> tuple[str, int]:
-    db.session.delete(_get_or_404(item_id))
-    db.session.commit()
-    return "", 204
+def _item_response(item: Item, status: int, headers: dict[str, str] | None = None) -> Response:
+    body, etag = _etag(ItemOut.model_validate(item))
+    response = Response(body, status, headers, mimetype="application/json")
+    response.set_etag(etag)
+    return response

@@ -9,10 +9,11 @@ Defaults are literals in the class bodies: the template's cross-layer tests read
 from __future__ import annotations
 
 import multiprocessing
+import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -29,6 +30,12 @@ LogLevel = Annotated[
     Literal["DEBUG", "INFO", "WARNING", "ERROR"],
     BeforeValidator(lambda value: value.strip().upper() if isinstance(value, str) else value),
 ]
+
+
+def _http_url(value: str) -> str:
+    if value.strip() and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value.strip()):
+        raise ValueError("must be empty or an http(s) URL, such as https://login.example.com/")
+    return value.strip()
 
 
 class ConfigError(Exception):
@@ -69,6 +76,13 @@ class Settings(_Base):
     # Metrics (EMF) go to the agent's endpoint, e.g. tcp://cloudwatch-agent.amazon-cloudwatch:25888;
     # unset (locally) they are off.
     aws_emf_agent_endpoint: str = ""
+    # Bearer tokens (auth.py): the issuer writes need tokens from, and the audience they are for.
+    # Without an issuer, staging and production refuse writes; elsewhere a development key is trusted.
+    oidc_issuer_url: Annotated[str, AfterValidator(_http_url)] = "{{ cookiecutter.oidc_issuer_url }}"
+    oidc_audience: str = Field("{{ cookiecutter.oidc_audience }}", min_length=1)
+    # Empty: <oidc_issuer_url>/.well-known/jwks.json.
+    oidc_jwks_url: Annotated[str, AfterValidator(_http_url)] = ""
+    auth_required_for_reads: bool = False
 
     @field_validator("database_url")
     @classmethod

@@ -1,35 +1,36 @@
 """Routes for the reliability tests, registered only with ENABLE_TEST_ROUTES=1 (never deployed).
 
 `GET /_test/slow?seconds=N` holds a worker for N seconds, so a test can prove that a rollout or a
-SIGTERM lets in-flight requests finish.
+SIGTERM lets in-flight requests finish. Not in the OpenAPI document.
 """
 
 from __future__ import annotations
 
+import math
 import time
+from typing import Annotated
 
-from flask import Blueprint, Response, jsonify, request
-
-from .errors import ApiError
+from flask import Response, jsonify
+from flask_openapi3 import APIBlueprint
+from pydantic import AfterValidator, BaseModel, Field
 
 SLOW_SECONDS_MAX = 20.0  # Below gunicorn's worker timeout, so the worker is never killed for it.
 
-blueprint = Blueprint("testing_routes", __name__, url_prefix="/_test")
+
+def _finite(seconds: float) -> float:
+    if not math.isfinite(seconds):
+        raise ValueError("not finite")
+    return seconds
+
+
+class SlowQuery(BaseModel):
+    seconds: Annotated[float, AfterValidator(_finite)] = Field(1.0, ge=0, le=SLOW_SECONDS_MAX)
+
+
+blueprint = APIBlueprint("testing_routes", __name__, url_prefix="/_test", doc_ui=False)
 
 
 @blueprint.get("/slow")
-def slow() -> Response:
-    text = request.args.get("seconds", "1")
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = -1.0
-    if not 0 <= seconds <= SLOW_SECONDS_MAX:
-        raise ApiError(
-            422,
-            "validation_failed",
-            "Some query parameters are invalid.",
-            {"seconds": f"must be a number from 0 to {SLOW_SECONDS_MAX:g}"},
-        )
-    time.sleep(seconds)
-    return jsonify(slept=seconds)
+def slow(query: SlowQuery) -> Response:
+    time.sleep(query.seconds)
+    return jsonify(slept=query.seconds)

@@ -30,6 +30,8 @@ from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.db import Database
 from {{ cookiecutter.package_name }}.settings import ENVIRONMENT_KEYS, with_driver
 
+from .oidc import AUDIENCE, Issuer, serve_issuer
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
 
@@ -121,14 +123,28 @@ def logging_as_found() -> Iterator[None]:
     root.setLevel(level)
 
 
+@pytest.fixture(scope="session")
+def issuer() -> Iterator[Issuer]:
+    """The tests' OIDC issuer: a local key whose JWKS is served on loopback."""
+    with serve_issuer() as issuer:
+        yield issuer
+
+
 @pytest.fixture
-def app(database_url: str) -> Iterator[Flask]:
+def auth_settings(issuer: Issuer) -> dict[str, str]:
+    """Settings that make an app trust the tests' issuer."""
+    return {"OIDC_ISSUER_URL": issuer.url, "OIDC_JWKS_URL": issuer.jwks_url, "OIDC_AUDIENCE": AUDIENCE}
+
+
+@pytest.fixture
+def app(database_url: str, auth_settings: dict[str, str]) -> Iterator[Flask]:
     app = create_app(
         {
             "APP_ENV": "test",
             "DATABASE_URL": database_url,
             "ENABLE_TEST_ROUTES": "1",
             "TESTING": True,
+            **auth_settings,
         }
     )
     yield app
@@ -139,12 +155,12 @@ MakeApp = Callable[..., Flask]
 
 
 @pytest.fixture
-def make_app(database_url: str) -> Iterator[MakeApp]:
-    """Builds extra apps (test database unless overridden); their pools are closed afterwards."""
+def make_app(database_url: str, auth_settings: dict[str, str]) -> Iterator[MakeApp]:
+    """Builds extra apps (test database and issuer unless overridden); their pools are closed afterwards."""
     made: list[Flask] = []
 
     def make(**overrides: object) -> Flask:
-        made.append(create_app({"APP_ENV": "test", "DATABASE_URL": database_url, **overrides}))
+        made.append(create_app({"APP_ENV": "test", "DATABASE_URL": database_url, **auth_settings, **overrides}))
         return made[-1]
 
     yield make
@@ -172,5 +188,14 @@ def db(app: Flask) -> Iterator[Session]:
 
 
 @pytest.fixture
-def client(app: Flask, db: Session) -> FlaskClient:
+def client(app: Flask, db: Session, issuer: Issuer) -> FlaskClient:
+    """A client that sends a valid bearer token with every request (`anonymous` sends none)."""
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {issuer.token()}"
+    return client
+
+
+@pytest.fixture
+def anonymous(app: Flask, db: Session) -> FlaskClient:
+    """A client without a token."""
     return app.test_client()

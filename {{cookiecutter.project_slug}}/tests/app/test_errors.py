@@ -6,9 +6,22 @@ import json
 
 import psycopg2
 import pytest
-from flask import Flask
+from flask import Flask, request
+from flask.ctx import RequestContext
 from flask.testing import FlaskClient
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from {{ cookiecutter.package_name }}.errors import ApiError, allowed, validation_failed
+from {{ cookiecutter.package_name }}.openapi import check_request
+
+from .conftest import MakeApp
+from .oidc import Issuer
+
+
+def bearer(issuer: Issuer) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issuer.token()}"}
 
 
 def test_unknown_path_is_json_404(client: FlaskClient) -> None:
@@ -26,16 +39,37 @@ def test_wrong_method_is_json_405_with_allow(client: FlaskClient) -> None:
     assert set(response.headers["Allow"].split(", ")) >= {"GET", "POST"}
 
 
-def test_body_over_the_limit_is_json_413(database_url: str) -> None:
-    from {{ cookiecutter.package_name }} import create_app
-    from {{ cookiecutter.package_name }}.db import Database
-
-    app = create_app({"APP_ENV": "test", "DATABASE_URL": database_url, "MAX_CONTENT_LENGTH": 1024})
+def test_body_over_the_limit_is_json_413(make_app: MakeApp, issuer: Issuer) -> None:
+    app = make_app(MAX_CONTENT_LENGTH=1024)
     payload = json.dumps({"name": "x", "description": "y" * 2000})
-    response = app.test_client().post("/api/v1/items", data=payload, content_type="application/json")
+    response = app.test_client().post(
+        "/api/v1/items", data=payload, content_type="application/json", headers=bearer(issuer)
+    )
     assert response.status_code == 413
     assert response.get_json()["error"]["code"] == "request_entity_too_large"
-    Database.state(app).engine.dispose()
+
+
+def chunked_post(app: Flask, body: bytes, issuer: Issuer) -> RequestContext:
+    """A POST whose body arrives chunked, with no Content-Length (as gunicorn hands it over)."""
+    headers = {"Content-Type": "application/json", "Transfer-Encoding": "chunked", **bearer(issuer)}
+    environ = {"wsgi.input_terminated": True}
+    context = app.test_request_context(
+        "/api/v1/items", method="POST", data=body, headers=headers, environ_overrides=environ
+    )
+    context.request.environ.pop("CONTENT_LENGTH", None)
+    return context
+
+
+def test_a_chunked_body_past_the_limit_is_413(app: Flask, issuer: Issuer) -> None:
+    body = b'{"name": "' + b"x" * (app.config["MAX_CONTENT_LENGTH"] + 10) + b'"}'
+    with chunked_post(app, body, issuer), pytest.raises(RequestEntityTooLarge):
+        check_request()
+
+
+def test_a_chunked_body_within_the_limit_is_read(app: Flask, issuer: Issuer) -> None:
+    with chunked_post(app, b'{"name": "a"}', issuer):
+        check_request()
+        assert request.get_json() == {"name": "a"}
 
 
 def test_unexpected_error_is_json_500_without_a_trace(app: Flask, capsys: pytest.CaptureFixture[str]) -> None:
@@ -60,26 +94,18 @@ def test_unexpected_error_is_json_500_without_a_trace(app: Flask, capsys: pytest
 
 
 @pytest.fixture
-def app_without_database() -> Flask:
-    from {{ cookiecutter.package_name }} import create_app
-
+def app_without_database(make_app: MakeApp) -> Flask:
     # Nothing listens on port 1, so every connection attempt is refused at once.
-    return create_app(
-        {
-            "APP_ENV": "test",
-            "DATABASE_URL": "postgresql://app@127.0.0.1:1/app",
-            "DATABASE_CONNECT_TIMEOUT": "1",
-        }
-    )
+    return make_app(DATABASE_URL="postgresql://app@127.0.0.1:1/app", DATABASE_CONNECT_TIMEOUT="1")
 
 
 @pytest.mark.parametrize(
     ("method", "path"),
     [("get", "/api/v1/items"), ("get", "/api/v1/items/1"), ("post", "/api/v1/items")],
 )
-def test_database_down_is_json_503(app_without_database: Flask, method: str, path: str) -> None:
+def test_database_down_is_json_503(app_without_database: Flask, issuer: Issuer, method: str, path: str) -> None:
     client = app_without_database.test_client()
-    response = getattr(client, method)(path, json={"name": "x"})
+    response = getattr(client, method)(path, json={"name": "x"}, headers=bearer(issuer))
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "1"
     assert response.get_json()["error"]["code"] == "database_unavailable"
@@ -104,3 +130,36 @@ def test_driver_and_pool_failures_are_json_503(app: Flask, error: Exception, cod
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "1"
     assert response.get_json()["error"]["code"] == code
+
+
+@pytest.mark.parametrize(
+    ("schema", "sentence"),
+    [
+        ({"type": "string", "minLength": 1, "maxLength": 5}, "must be a string of 1 to 5 characters"),
+        ({"type": "string", "maxLength": 5}, "must be a string of at most 5 characters"),
+        ({"type": "string", "minLength": 2}, "must be a string of at least 2 characters"),
+        ({"type": "string", "description": "lowercase"}, "must be a string, lowercase"),
+        ({"type": "integer", "minimum": 0, "maximum": 9}, "must be a whole number from 0 to 9"),
+        ({"type": "integer", "minimum": 1}, "must be a whole number of at least 1"),
+        ({"type": "integer", "maximum": 9}, "must be a whole number of at most 9"),
+        ({"type": "number"}, "must be a number"),
+        ({"type": "boolean"}, "must be true or false"),
+        ({"enum": ["a", "b"]}, "must be one of a, b"),
+        ({"type": "array"}, "must be of type array"),
+        ({"anyOf": [{"type": "string"}, {"type": "null"}]}, None),
+    ],
+)
+def test_allowed_says_what_a_schema_allows(schema: dict[str, object], sentence: str | None) -> None:
+    assert allowed(schema) == sentence
+
+
+class Pet(BaseModel):
+    legs: int = Field(ge=0, le=8)
+
+
+def test_a_model_the_view_does_not_declare_gets_pydantics_sentence(app: Flask) -> None:
+    with pytest.raises(ValidationError) as raised:
+        Pet.model_validate({"legs": 9})
+    with app.test_request_context("/api/v1/items"), pytest.raises(ApiError) as error:
+        validation_failed(raised.value)
+    assert (error.value.status, error.value.fields) == (422, {"legs": "Input should be less than or equal to 8"})

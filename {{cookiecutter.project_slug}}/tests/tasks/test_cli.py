@@ -29,6 +29,7 @@ TASKS = {
     "db.url",
     "local.dev",
     "local.test",
+    "token",
 }
 
 

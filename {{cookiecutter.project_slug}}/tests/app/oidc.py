@@ -1,0 +1,66 @@
+"""A stand-in OIDC issuer for the tests: a local RSA key, its JWKS served on loopback, and tokens signed with it."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+AUDIENCE = "test-audience"
+KEY_ID = "test-key"
+
+
+class Issuer:
+    """Signs tokens; `url` is its issuer URL and `jwks_url` where its public keys are published."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.jwks_url = f"{url}/jwks.json"
+        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.jwks_requests = 0
+
+    def jwks(self) -> dict[str, Any]:
+        public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key()))
+        return {"keys": [{**public, "kid": KEY_ID, "use": "sig", "alg": "RS256"}]}
+
+    def token(self, *, key: Any = None, kid: str = KEY_ID, **claims: Any) -> str:
+        """A token for the tests' audience, valid for a minute; `claims` override or (None) drop any claim."""
+        now = int(time.time())
+        payload = {"iss": self.url, "aud": AUDIENCE, "sub": "tester", "iat": now, "exp": now + 60, **claims}
+        payload = {name: value for name, value in payload.items() if value is not None}
+        return jwt.encode(payload, key or self.key, algorithm="RS256", headers={"kid": kid})
+
+
+@contextmanager
+def serve_issuer() -> Iterator[Issuer]:
+    """An Issuer whose JWKS is served over HTTP on 127.0.0.1 until the block ends."""
+    issuer: Issuer
+
+    class JwksHandler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # The name http.server calls.
+            issuer.jwks_requests += 1
+            body = json.dumps(issuer.jwks()).encode() if self.path == "/jwks.json" else b"{}"
+            self.send_response(200 if self.path == "/jwks.json" else 404)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass  # Keep the test output clean.
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), JwksHandler)
+    issuer = Issuer(f"http://127.0.0.1:{server.server_address[1]}")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield issuer
+    finally:
+        server.shutdown()
+        server.server_close()
