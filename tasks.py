@@ -98,7 +98,8 @@ def templated_lock(text: str, slug: str) -> str:
     own_name = f'name = "{slug}"\n'
     if text.count(own_name) != 1:
         raise Exit(f"uv.lock should name the project {slug!r} exactly once; it does {text.count(own_name)} times.")
-    return text.replace(own_name, 'name = "{{ cookiecutter.project_slug }}"\n')
+    # Every reference too: the dev extra installs the project's own ops extra (`{ name = slug, extras = … }`).
+    return text.replace(f'name = "{slug}"', 'name = "{{ cookiecutter.project_slug }}"')
 
 
 @task
