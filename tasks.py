@@ -50,10 +50,16 @@ def demo(c, output="build", port=8000):
     env = {"PORT": str(port), "WEB_CONCURRENCY": "2", "APP_ENV": "development"}
     env = {**os.environ, **env, "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}"}
     env.pop("DATABASE_URL", None)  # The demo runs on the embedded SQLite default.
+    app = f"{answers['package_name']}.wsgi:app"
     with c.cd(str(project)):
         c.run("alembic upgrade head", env=env)
-    print(f"Serving http://127.0.0.1:{port}/api/v1/items (Ctrl-C to stop)", flush=True)
-    app = f"{answers['package_name']}.wsgi:app"
+        # Writes need a bearer token; locally the app trusts a development key (`invoke token` in the project).
+        token = c.run(f"flask --app {app} dev-token --minutes 1440", env=env, hide=True).stdout.strip()
+    url = f"http://127.0.0.1:{port}/api/v1/items"
+    print(f"Serving {url} (Ctrl-C to stop). Reads are public; a write needs the development token:", flush=True)
+    print(f"  TOKEN={token}", flush=True)
+    headers = '-H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json"'
+    print(f"""  curl {headers} -d '{{"name": "first"}}' {url}""", flush=True)
     command = ["gunicorn", "--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", app]
     subprocess.run(command, cwd=project, env=env, check=False)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -59,9 +60,11 @@ def machine_without_the_version(shims: Path) -> dict[str, str]:
     return env
 
 
-def request(url: str, data: dict | None = None) -> dict:
+def request(url: str, data: dict | None = None, token: str = "") -> dict:
     body = json.dumps(data).encode() if data is not None else None
     headers = {"Content-Type": "application/json"} if body else {}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
     with urllib.request.urlopen(urllib.request.Request(url, data=body, headers=headers), timeout=5) as answer:
         return json.loads(answer.read())
 
@@ -95,7 +98,9 @@ def test_the_readme_demo_command_serves_the_app_from_a_fresh_clone(tmp_path):
     try:
         base = f"http://127.0.0.1:{port}"
         wait_until_ready(f"{base}/readyz", server, seconds=300)
-        created = request(f"{base}/api/v1/items", {"name": "from a fresh clone"})
+        # The demo prints the development token a write needs (`  TOKEN=...`), as a newcomer would copy it.
+        (token,) = re.findall(r"^  TOKEN=(\S+)$", log.read_text(), re.MULTILINE)
+        created = request(f"{base}/api/v1/items", {"name": "from a fresh clone"}, token)
         assert request(f"{base}/api/v1/items/{created['id']}")["name"] == "from a fresh clone"
     finally:
         os.killpg(server.pid, signal.SIGTERM)

@@ -8,8 +8,11 @@ The only override is `--bind 127.0.0.1:<free port>`: nothing here listens beyond
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import functools
 import hashlib
+import importlib.util
 import json
 import os
 import secrets
@@ -287,9 +290,50 @@ def gunicorn_settings(project: Project, **env: str) -> dict[str, object]:
     return json.loads(result.stdout)
 
 
+# ---------------------------------------------------------------------------------------------
+# The OIDC issuer production trusts: the project's own stand-in (tests/app/oidc.py), a local key
+# whose JWKS is served on loopback. In production every write needs a bearer token from it.
+
+_ISSUERS = contextlib.ExitStack()
+atexit.register(_ISSUERS.close)
+
+
+@functools.cache
+def stand_in_issuer(root: Path):
+    """The project's test issuer module and a running issuer, started once per process."""
+    spec = importlib.util.spec_from_file_location("project_oidc", root / "tests" / "app" / "oidc.py")
+    assert spec and spec.loader, f"{root}/tests/app/oidc.py: the project's stand-in issuer is missing"
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module, _ISSUERS.enter_context(module.serve_issuer())
+
+
+def issuer_settings(project: Project) -> dict[str, str]:
+    module, issuer = stand_in_issuer(project.root)
+    return {"OIDC_ISSUER_URL": issuer.url, "OIDC_JWKS_URL": issuer.jwks_url, "OIDC_AUDIENCE": module.AUDIENCE}
+
+
+def bearer_token() -> str:
+    """A token valid for an hour from the issuer the servers trust (started by `app_server`)."""
+    assert _TRUSTED, "no app server has been started, so no issuer is trusted yet"
+    _module, issuer = stand_in_issuer(_TRUSTED[-1])
+    return issuer.token(exp=int(time.time()) + 3600)
+
+
+_TRUSTED: list[Path] = []  # The projects whose servers were started: their issuer signs the tokens.
+
+
+def api() -> requests.Session:
+    """An HTTP client that sends the bearer token production asks of writes."""
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {bearer_token()}"
+    return session
+
+
 def app_server(project: Project, database_url: str, **env: str) -> Server:
-    """The generated app as its container runs it, on loopback."""
+    """The generated app as its container runs it, on loopback, trusting the stand-in issuer."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("GUNICORN_", "WEB_CONCURRENCY"))}
+    _TRUSTED.append(project.root)
     return Server(
         argv=[project.bin("gunicorn"), "--config", "gunicorn.conf.py", f"{project.package}.wsgi:app"],
         cwd=project.root,
@@ -298,6 +342,7 @@ def app_server(project: Project, database_url: str, **env: str) -> Server:
             "APP_ENV": "production",
             "DATABASE_URL": sqlalchemy_url(database_url),
             "LOG_LEVEL": "WARNING",
+            **issuer_settings(project),
             **env,
         },
     )

@@ -140,8 +140,8 @@ def test_killed_database_connections_are_replaced_without_failed_requests(projec
     killed_total, outcomes = 0, Counter()
     with harness.app_server(project, database_url, WEB_CONCURRENCY="2") as server:
         server.start()
-        item = requests.post(server.url + ITEMS, json={"name": f"kill-{uuid.uuid4().hex}"}, timeout=10).json()
-        session = requests.Session()
+        item = harness.api().post(server.url + ITEMS, json={"name": f"kill-{uuid.uuid4().hex}"}, timeout=10).json()
+        session = harness.api()
 
         def call(i: int) -> int:
             kind = i % 3
@@ -184,7 +184,7 @@ def proxied(project, database_url):
 
 def _timed(method: str, url: str, **kwargs) -> tuple[requests.Response, float]:
     started = time.monotonic()
-    response = requests.request(method, url, timeout=30, **kwargs)
+    response = harness.api().request(method, url, timeout=30, **kwargs)
     return response, time.monotonic() - started
 
 
@@ -227,7 +227,7 @@ def test_database_outage_gives_503_and_recovers_without_restart(proxied, db, out
         time.sleep(0.2)
     assert recovered_after is not None, "the app did not become ready within 20 s of the database returning"
     statuses = Counter(requests.get(server.url + ITEMS, timeout=10).status_code for _ in range(30))
-    created = requests.post(server.url + ITEMS, json={"name": f"back-{uuid.uuid4().hex}"}, timeout=10)
+    created = harness.api().post(server.url + ITEMS, json={"name": f"back-{uuid.uuid4().hex}"}, timeout=10)
     assert statuses == Counter({200: 30}), statuses
     assert created.status_code == 201, created.text
     assert server.worker_pids() == pids_before, "workers were restarted; recovery must not need a restart"
@@ -260,7 +260,7 @@ def test_no_acknowledged_write_is_lost_while_connections_are_killed(project, dat
             kills["connections"] += terminate_app_connections(admin_url, database_url)
 
     def writer(n: int):
-        session = requests.Session()
+        session = harness.api()
         for i in range(per_writer):
             name = f"ack-{run}-{n}-{i}"
             response = session.post(server.url + ITEMS, json={"name": name, "quantity": i}, timeout=30)

@@ -13,6 +13,7 @@ import socket
 import threading
 import uuid
 
+import harness
 import pytest
 import requests
 
@@ -55,7 +56,7 @@ def assert_json_error(response: requests.Response, status: int, openapi: dict, m
 
 @pytest.fixture
 def existing_item(server, db) -> dict:
-    response = requests.post(server.url + ITEMS, json={"name": f"existing-{uuid.uuid4().hex}"}, timeout=10)
+    response = harness.api().post(server.url + ITEMS, json={"name": f"existing-{uuid.uuid4().hex}"}, timeout=10)
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -87,7 +88,7 @@ def test_bad_body_is_refused_and_nothing_is_written(server, db, openapi, existin
     path = ITEMS if method == "POST" else f"{ITEMS}/{existing_item['id']}"
     before = item_rows(db)
     headers = {"Content-Type": content_type} if content_type else {}
-    response = requests.request(method, server.url + path, data=body, headers=headers, timeout=10)
+    response = harness.api().request(method, server.url + path, data=body, headers=headers, timeout=10)
     assert_json_error(response, status, openapi, method, path)
     assert item_rows(db) == before
 
@@ -123,7 +124,7 @@ def test_invalid_fields_get_422_naming_the_field_and_nothing_is_written(server, 
         payload["name"] = unique(payload["name"])
     before = item_rows(db)
     # json.dumps keeps a lone surrogate as the escape \ud800, which is valid JSON text.
-    response = requests.post(
+    response = harness.api().post(
         server.url + ITEMS, data=json.dumps(payload), timeout=10, headers={"Content-Type": "application/json"}
     )
     error = assert_json_error(response, 422, openapi, "POST", ITEMS)
@@ -135,7 +136,7 @@ def test_invalid_fields_get_422_naming_the_field_and_nothing_is_written(server, 
 def test_invalid_update_gets_422_and_the_item_is_unchanged(server, db, openapi, existing_item, case):
     path = f"{ITEMS}/{existing_item['id']}"
     before = item_rows(db)
-    response = requests.patch(
+    response = harness.api().patch(
         server.url + path, data=json.dumps(BAD_FIELDS[case]), timeout=10, headers={"Content-Type": "application/json"}
     )
     assert_json_error(response, 422, openapi, "PATCH", path)
@@ -145,7 +146,9 @@ def test_invalid_update_gets_422_and_the_item_is_unchanged(server, db, openapi, 
 def test_oversized_body_gets_413_and_nothing_is_written(server, db, openapi):
     before = item_rows(db)
     body = json.dumps({"name": unique("big"), "description": "b" * (2 * 1024 * 1024)}).encode()
-    response = requests.post(server.url + ITEMS, data=body, headers={"Content-Type": "application/json"}, timeout=30)
+    response = harness.api().post(
+        server.url + ITEMS, data=body, headers={"Content-Type": "application/json"}, timeout=30
+    )
     assert_json_error(response, 413, openapi, "POST", ITEMS)
     assert item_rows(db) == before
 
@@ -161,7 +164,7 @@ def test_oversized_chunked_body_without_content_length_gets_413(server, db, open
             yield b"c" * 32768
         yield b'"}'
 
-    response = requests.post(
+    response = harness.api().post(
         server.url + ITEMS, data=chunks(), headers={"Content-Type": "application/json"}, timeout=30
     )
     assert_json_error(response, 413, openapi, "POST", ITEMS)
@@ -201,7 +204,7 @@ def test_unicode_and_long_strings_round_trip_exactly(server, db, case):
         with db.cursor() as cur:
             cur.execute("DELETE FROM items WHERE name = %s", (name,))
     description = "\u00e9\U0001f600" * 500  # 1000 characters, 3000 UTF-8 bytes: at the limit
-    response = requests.post(server.url + ITEMS, json={"name": name, "description": description}, timeout=10)
+    response = harness.api().post(server.url + ITEMS, json={"name": name, "description": description}, timeout=10)
     assert response.status_code == 201, response.text
     item = response.json()
     assert (item["name"], item["description"]) == (name, description)
@@ -241,7 +244,7 @@ def test_bad_pagination_gets_422_naming_the_parameter(server, openapi, case):
 def test_pagination_walks_every_item_exactly_once(server, db):
     names = {unique("page") for _ in range(7)}
     for name in names:
-        assert requests.post(server.url + ITEMS, json={"name": name}, timeout=10).status_code == 201
+        assert harness.api().post(server.url + ITEMS, json={"name": name}, timeout=10).status_code == 201
     seen: list[int] = []
     offset: int | None = 0
     while offset is not None:
@@ -264,12 +267,12 @@ def test_offset_beyond_the_end_is_an_empty_page(server):
 
 def test_duplicate_create_gets_409_and_one_row(server, db, openapi):
     name = unique("dup")
-    first = requests.post(server.url + ITEMS, json={"name": name}, timeout=10)
+    first = harness.api().post(server.url + ITEMS, json={"name": name}, timeout=10)
     assert first.status_code == 201, first.text
     before = item_rows(db)
     for variant in (name, f"  {name}  "):
         error = assert_json_error(
-            requests.post(server.url + ITEMS, json={"name": variant, "quantity": 9}, timeout=10),
+            harness.api().post(server.url + ITEMS, json={"name": variant, "quantity": 9}, timeout=10),
             409,
             openapi,
             "POST",
@@ -286,7 +289,7 @@ def test_concurrent_duplicate_creates_yield_exactly_one_201(server, db):
 
     def create():
         barrier.wait()
-        statuses.append(requests.post(server.url + ITEMS, json={"name": name}, timeout=20).status_code)
+        statuses.append(harness.api().post(server.url + ITEMS, json={"name": name}, timeout=20).status_code)
 
     threads = [threading.Thread(target=create) for _ in range(12)]
     for thread in threads:
@@ -300,11 +303,15 @@ def test_concurrent_duplicate_creates_yield_exactly_one_201(server, db):
 
 
 def test_rename_onto_an_existing_name_gets_409_and_changes_nothing(server, db, openapi, existing_item):
-    other = requests.post(server.url + ITEMS, json={"name": unique("other")}, timeout=10).json()
+    other = harness.api().post(server.url + ITEMS, json={"name": unique("other")}, timeout=10).json()
     path = f"{ITEMS}/{other['id']}"
     before = item_rows(db)
     assert_json_error(
-        requests.patch(server.url + path, json={"name": existing_item["name"]}, timeout=10), 409, openapi, "PATCH", path
+        harness.api().patch(server.url + path, json={"name": existing_item["name"]}, timeout=10),
+        409,
+        openapi,
+        "PATCH",
+        path,
     )
     assert item_rows(db) == before
 
@@ -318,14 +325,14 @@ def test_missing_id_gets_404_and_nothing_is_written(server, db, openapi, method,
     path = f"{ITEMS}/{item_id}"
     before = item_rows(db)
     body = {"json": {"quantity": 3}} if method == "PATCH" else {}
-    assert_json_error(requests.request(method, server.url + path, timeout=10, **body), 404, openapi, method, path)
+    assert_json_error(harness.api().request(method, server.url + path, timeout=10, **body), 404, openapi, method, path)
     assert item_rows(db) == before
 
 
 def test_deleted_item_is_gone_and_a_second_delete_is_404(server, db, openapi, existing_item):
     path = f"{ITEMS}/{existing_item['id']}"
-    assert requests.delete(server.url + path, timeout=10).status_code == 204
-    assert_json_error(requests.delete(server.url + path, timeout=10), 404, openapi, "DELETE", path)
+    assert harness.api().delete(server.url + path, timeout=10).status_code == 204
+    assert_json_error(harness.api().delete(server.url + path, timeout=10), 404, openapi, "DELETE", path)
     assert_json_error(requests.get(server.url + path, timeout=10), 404, openapi, "GET", path)
     with db.cursor() as cur:
         cur.execute("SELECT count(*) FROM items WHERE id = %s", (existing_item["id"],))
@@ -343,7 +350,7 @@ def test_deleted_item_is_gone_and_a_second_delete_is_404(server, db, openapi, ex
     ],
 )
 def test_unknown_routes_and_methods_get_json_errors(server, method, path, status):
-    response = requests.request(method, server.url + path, timeout=10)
+    response = harness.api().request(method, server.url + path, timeout=10)
     assert response.status_code == status, response.text
     assert response.headers["Content-Type"].startswith("application/json")
     assert response.json()["error"]["code"]

@@ -165,7 +165,7 @@ def test_a_password_rotation_under_traffic_fails_no_request_after_the_window(pro
             stop = threading.Event()
 
             def traffic(worker: int) -> None:
-                session = requests.Session()
+                session = harness.api()
                 i = 0
                 while not stop.is_set():
                     i += 1

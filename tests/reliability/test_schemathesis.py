@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+import harness
 import pytest
 
 SEED = int(os.environ.get("RELIABILITY_SEED", "20261126"))
@@ -49,9 +50,13 @@ def test_schemathesis_finds_no_server_error_and_no_nonconformance(server, tmp_pa
         "--report-json-path",
         str(tmp_path / "run.json"),
         "--no-color",
+        # Production asks a token of writes: schemathesis sends one from the issuer the server trusts.
+        "--header",
+        f"Authorization: Bearer {harness.bearer_token()}",
     ]
     # The same run, spelled for a reader: from the template's root, with the app served on $PORT.
     shown = ["st", "--config-file", "tests/reliability/schemathesis.toml", *argv[3 : argv.index("--report")]]
+    shown += ["--header", "Authorization: Bearer $TOKEN"]
     command = shlex.join(shown).replace(server.url, "http://127.0.0.1:$PORT")
     started = time.monotonic()
     result = subprocess.run(argv, capture_output=True, text=True, timeout=570)
