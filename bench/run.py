@@ -302,9 +302,10 @@ def load_test(project: harness.Project, database_url: str, item_id: int, args: a
     token = secrets.token_hex(4)
     with harness.app_server(project, database_url, LOG_LEVEL="INFO") as server:
         server.start()
-        wrk(server.url, args.warmup, args.connections, script, f"warm{token}", str(item_id))
+        bearer = harness.bearer_token()  # Production asks a token of writes (the creates of the mix).
+        wrk(server.url, args.warmup, args.connections, script, f"warm{token}", str(item_id), bearer)
         before = server.worker_rss()
-        result = wrk(server.url, args.load_duration, args.connections, script, token, str(item_id))
+        result = wrk(server.url, args.load_duration, args.connections, script, token, str(item_id), bearer)
         after = server.worker_rss()
     mib = 1024 * 1024
     growth = {pid: (after.get(pid, 0) - rss) / mib for pid, rss in before.items()}
@@ -351,7 +352,9 @@ def main() -> int:
         harness.migrate(project, database_url)
         with harness.app_server(project, database_url) as server:
             server.start()
-            created = requests.post(server.url + "/api/v1/items", json={"name": "bench", "quantity": 1}, timeout=10)
+            created = harness.api().post(
+                server.url + "/api/v1/items", json={"name": "bench", "quantity": 1}, timeout=10
+            )
             created.raise_for_status()
             item_id = created.json()["id"]
             probe = requests.get(server.url + "/livez", timeout=10)

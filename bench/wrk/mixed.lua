@@ -1,5 +1,5 @@
 -- The load test's mix of the items API: list a page, read one item, create one (names unique per run).
--- Arguments (after `--`): the run token and the id of an existing item.
+-- Arguments (after `--`): the run token, the id of an existing item and the bearer token writes need.
 local threads = {}
 
 setup = function(thread)
@@ -10,6 +10,7 @@ end
 init = function(args)
   token = args[1]
   item_id = args[2]
+  bearer = args[3]
   counter = 0
 end
 
@@ -22,5 +23,6 @@ request = function()
     return wrk.format("GET", "/api/v1/items/" .. item_id)
   end
   local body = string.format('{"name": "load-%s-%d-%d", "quantity": %d}', token, tid, counter, counter % 1000)
-  return wrk.format("POST", "/api/v1/items", {["Content-Type"] = "application/json"}, body)
+  local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. bearer}
+  return wrk.format("POST", "/api/v1/items", headers, body)
 end
