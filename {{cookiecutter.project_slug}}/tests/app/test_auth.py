@@ -133,7 +133,9 @@ def test_an_unreachable_issuer_is_503_with_retry_after(make_app: MakeApp, issuer
 
 
 def test_a_deployment_without_an_issuer_refuses_writes(make_app: MakeApp, issuer: Issuer) -> None:
-    app = make_app(APP_ENV="production", OIDC_ISSUER_URL="", OIDC_JWKS_URL="")
+    # Production refuses SQLite; the database is never reached: the request is refused before any query.
+    database = "postgresql://app@db.invalid/app"
+    app = make_app(APP_ENV="production", DATABASE_URL=database, OIDC_ISSUER_URL="", OIDC_JWKS_URL="")
     response = app.test_client().post(ITEMS, json={"name": "x"}, headers={"Authorization": f"Bearer {issuer.token()}"})
     assert response.status_code == 401
     assert response.get_json()["error"]["message"] == (
