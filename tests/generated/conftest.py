@@ -11,7 +11,7 @@ import time
 
 import pytest
 from bakery import NAMED_COMBOS, default_answer, tool
-from generated_runs import COMBOS, database_env, project_env, sessions
+from generated_runs import COMBOS, project_env, sessions
 from interpreters import find_python
 from updates import updated
 
@@ -21,8 +21,8 @@ def nox_runs():
     """Start every combo's nox sessions at once, on the interpreter found for its Python; tests wait."""
     with contextlib.ExitStack() as stack:
         runs = {}
-        env = project_env() | database_env()
         for combo in COMBOS:
+            env = project_env(combo)
             project = updated(combo).project
             python = find_python(NAMED_COMBOS[combo].get("python_version", default_answer("python_version")))
             print(python.note or f"{combo}: Python {python.version} from {python.path}")

@@ -1,4 +1,5 @@
-"""Run generated projects' own nox sessions: tests on PostgreSQL, lint, typing and the docs site.
+"""Run generated projects' own nox sessions: tests (the default project on PostgreSQL, custom-domain
+on SQLite), lint, typing and the docs site.
 
 This is what a team gets on day one: if these fail, the generated repository is red from its first
 commit. The projects are the ones the update tests made (tests/update: created at an earlier template
