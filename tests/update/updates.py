@@ -95,15 +95,14 @@ def recorded_answers(project: Path) -> dict[str, str]:
 
 
 def versions_leaving_the_menu(answers: dict[str, str]) -> dict[str, str]:
-    """Answers the current template no longer offers, moved to its default, as a team must do in the
-    update that drops them (docs/updates.md): e.g. a Kubernetes version whose standard support ends."""
+    """Choice answers the current template no longer offers, moved to its default, as a team must do in
+    the update that drops them (docs/updates.md): e.g. a Kubernetes version whose standard support ends."""
     menu = json.loads((template_repo().path / "cookiecutter.json").read_text())
-    moved = {}
-    for question in ("kubernetes_version", "postgres_version", "python_version"):
-        offered = menu.get(question)
-        if isinstance(offered, list) and question in answers and answers[question] not in offered:
-            moved[question] = offered[0]
-    return moved
+    return {
+        question: offered[0]
+        for question, offered in menu.items()
+        if isinstance(offered, list) and question in answers and answers[question] not in offered
+    }
 
 
 @cache
