@@ -13,6 +13,11 @@
   that drop connections silently. SQLAlchemy's `pool_pre_ping` would pay a round trip on every
   request, doubling a one-row read's. A connection that dies mid-request still fails that request
   (503), and the next one gets a fresh connection.
+- Reads (`db.connection`): the hot reads are SQLAlchemy Core statements built once at import and
+  run on the session's connection, their rows validated by the response's pydantic model. On a
+  one-row GET, `Session.get` and the ORM's loading cost more CPU than everything else the app adds
+  (the benchmark, `nox -s bench` in the template, measures it); writes use ORM objects through
+  `db.session`, where identity, flush order and `onupdate` earn their cost. Either works in any request.
 - Credentials are asked for per new connection (`database_secret.py`): IAM tokens for the app's role,
   or the secret's password, re-read once when the server rejects it, so a rotation needs no restart.
 """
@@ -290,6 +295,11 @@ class Database:
             g.db_session = (state.read_sessions if reading else state.sessions)()
         session: Session = g.db_session
         return session
+
+    @property
+    def connection(self) -> Connection:
+        """The current session's connection, for SQLAlchemy Core statements (the same transaction)."""
+        return self.session.connection()
 
     @staticmethod
     def _close_session(_error: BaseException | None) -> None:

@@ -2,18 +2,19 @@
 
 The pydantic models below are the only declaration of the API: flask-openapi3 validates requests
 with them and writes the OpenAPI document from them; the views serialise responses with them.
+Reads run Core statements and validate their rows; writes change ORM objects (db.py says why).
 A name is checked as sent and stored without surrounding blanks. Item responses carry an ETag;
 PATCH, DELETE and GET honour If-Match (412 when it is stale).
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from flask import Response, request, url_for
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import MISSING, AfterValidator, BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.http import generate_etag
@@ -92,11 +93,16 @@ def create_item(body: ItemCreate) -> Response:
     return _item_response(item, 201, {"Location": url_for("items.get_item", item_id=item.id)})
 
 
+# Reads are SQLAlchemy Core statements, built once (see db.py, "Reads").
+ITEMS = select(Item.__table__)
+ITEM_BY_ID = ITEMS.where(Item.id == bindparam("item_id"))
+ITEM_PAGE = ITEMS.order_by(Item.id).limit(bindparam("limit")).offset(bindparam("offset"))
+
+
 @blueprint.get("", responses={200: ItemPage})
 def list_items(query: PageQuery) -> Response:
     """List items, oldest first."""
-    statement = select(Item).order_by(Item.id).limit(query.limit + 1).offset(query.offset)
-    items = db.session.scalars(statement).all()
+    items = db.connection.execute(ITEM_PAGE, {"limit": query.limit + 1, "offset": query.offset}).all()
     more = len(items) > query.limit
     page = ItemPage(
         items=[ItemOut.model_validate(item) for item in items[: query.limit]],
@@ -110,7 +116,10 @@ def list_items(query: PageQuery) -> Response:
 @blueprint.get("/<int:item_id>", responses={200: ItemOut, 412: IF_MATCH_FAILED})
 def get_item(path: ItemPath) -> Response:
     """One item."""
-    item = _get_or_404(path.item_id)
+    item = db.connection.execute(ITEM_BY_ID, {"item_id": path.item_id}).first() if path.item_id <= ID_MAX else None
+    if item is None:
+        raise _not_found(path.item_id)
+    _check_if_match(item)
     return _item_response(item, 200)
 
 
@@ -140,10 +149,19 @@ def _get_or_404(item_id: int, *, for_update: bool = False) -> Item:
     """
     item = db.session.get(Item, item_id, with_for_update=for_update) if item_id <= ID_MAX else None
     if item is None:
-        raise ApiError(404, "not_found", f"Item {item_id} does not exist.")
-    if request.if_match and not request.if_match.contains(_etag(ItemOut.model_validate(item))[1]):
-        raise ApiError(412, "precondition_failed", f"Item {item_id} has changed; GET it again for its ETag.")
+        raise _not_found(item_id)
+    _check_if_match(item)
     return item
+
+
+def _not_found(item_id: int) -> ApiError:
+    return ApiError(404, "not_found", f"Item {item_id} does not exist.")
+
+
+def _check_if_match(item: Item | Row[Any]) -> None:
+    """412 when the request's If-Match names another version of `item` (an ORM object or a row)."""
+    if request.if_match and not request.if_match.contains(_etag(ItemOut.model_validate(item))[1]):
+        raise ApiError(412, "precondition_failed", f"Item {item.id} has changed; GET it again for its ETag.")
 
 
 def _name_taken(name: str) -> ApiError:
@@ -168,7 +186,7 @@ def _etag(out: ItemOut) -> tuple[bytes, str]:
     return body, generate_etag(body)
 
 
-def _item_response(item: Item, status: int, headers: dict[str, str] | None = None) -> Response:
+def _item_response(item: Item | Row[Any], status: int, headers: dict[str, str] | None = None) -> Response:
     body, etag = _etag(ItemOut.model_validate(item))
     response = Response(body, status, headers, mimetype="application/json")
     response.set_etag(etag)

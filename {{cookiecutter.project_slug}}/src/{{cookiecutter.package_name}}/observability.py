@@ -1,7 +1,8 @@
 """Logs, request ids and metrics.
 
 Logs: every record, gunicorn's and Werkzeug's included, is one JSON line on stdout
-(python-json-logger), written as it happens. Each request gets one line from the request layer:
+(python-json-logger), written as it happens. Each request gets one line from the request layer
+(answered probes excepted):
 INFO, WARNING for 4xx, ERROR for 5xx.
 
 Metrics: one CloudWatch embedded metric format (EMF) record per request, sent by UDP to the
@@ -52,7 +53,7 @@ class _NotWerkzeugRequestLines(logging.Filter):
     """`flask run` logs each request itself; the request layer's line already says it all."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.name == "werkzeug" and " - - [" in record.getMessage())
+        return " - - [" not in record.getMessage()
 
 
 def logging_config(level: str) -> dict[str, Any]:
@@ -73,7 +74,7 @@ def logging_config(level: str) -> dict[str, Any]:
             }
         },
         "handlers": {
-            "stdout": {"()": StdoutHandler, "formatter": "json", "filters": ["no_werkzeug_requests"]},
+            "stdout": {"()": StdoutHandler, "formatter": "json"},
         },
         "root": {"level": level, "handlers": ["stdout"]},
         # gunicorn's loggers pass their records up to the root's handler; its access log is off
@@ -81,7 +82,7 @@ def logging_config(level: str) -> dict[str, Any]:
         "loggers": {
             "gunicorn.error": {"level": level, "handlers": [], "propagate": True},
             "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": False},
-            "werkzeug": {"level": "INFO", "handlers": [], "propagate": True},
+            "werkzeug": {"level": "INFO", "handlers": [], "propagate": True, "filters": ["no_werkzeug_requests"]},
             # Request lines are written whatever LOG_LEVEL says: they are the access log.
             REQUEST_LOGGER: {"level": "INFO", "handlers": [], "propagate": True},
         },
@@ -144,6 +145,10 @@ class MetricsSink:
         parts = urlsplit(endpoint)
         self.address = (parts.hostname, parts.port or 25888) if endpoint else None
         self.socket: socket.socket | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return self.address is not None
 
     def send(self, record: dict[str, Any]) -> None:
         if self.address is None:

@@ -3,7 +3,7 @@
 - An id, sent back in X-Request-ID (the client's own when it is harmless to log).
 - The security headers, and `Cache-Control: no-store` on everything but static files (`security`).
 - One JSON log line once it is answered (INFO, WARNING for 4xx, ERROR for 5xx) and its metrics
-  (`observability`).
+  (`observability`); not for the probes' answers (PROBES), only for their failures.
 
 WSGI middleware rather than Flask hooks so that every response is covered, including the ones
 Flask builds for routing errors, and so that the time measured is the whole request's.
@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 
 Headers = list[tuple[str, str]]
 logger = logging.getLogger(REQUEST_LOGGER)
+# The kubelet asks every pod these every few seconds: answered, they would be most of the log lines
+# and of the request metrics while saying nothing. A failing probe is logged like any request.
+PROBES = frozenset({"/livez", "/readyz"})
 
 
 def logged_path(environ: WSGIEnvironment) -> str:
@@ -74,6 +77,8 @@ class RequestLayer:
 
         body = self.app(environ, start)
         status = answered[-1] if answered else 500
+        if status < 400 and path in PROBES:
+            return body
         duration_ms = (time.perf_counter() - started) * 1000
         logger.log(
             request_level(status),
@@ -86,7 +91,8 @@ class RequestLayer:
                 "request_id": request_id,
             },
         )
-        self.metrics.send(emf_record(self.environment, status, duration_ms, int(time.time() * 1000)))
+        if self.metrics.enabled:
+            self.metrics.send(emf_record(self.environment, status, duration_ms, int(time.time() * 1000)))
         return body
 
 

@@ -48,6 +48,8 @@ def test_readyz_is_503_with_retry_after_and_the_error_body_when_the_database_is_
     }
     logged = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     (problem,) = [line for line in logged if line["logger"] == "{{ cookiecutter.package_name }}.db"]
+    (request,) = [line for line in logged if line["message"] == "request"]  # A failing probe is logged.
+    assert (request["path"], request["status"], request["level"]) == ("/readyz", 503, "ERROR")
     # The database's own message, which names the server but never a password.
     assert problem["message"].startswith('database error: connection to server at "127.0.0.1", port 1 failed')
 

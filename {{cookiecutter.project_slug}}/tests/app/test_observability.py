@@ -30,18 +30,25 @@ def request_lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
 
 
 def test_each_request_writes_one_json_line_at_once(client: FlaskClient, capsys: pytest.CaptureFixture[str]) -> None:
-    client.get("/livez", headers={"X-Request-ID": "abc-123"})
+    client.get("/api/v1/items", headers={"X-Request-ID": "abc-123"})
     (line,) = request_lines(capsys)  # Written as the request ends: nothing waits in a queue.
     assert {key: line[key] for key in ("level", "logger", "method", "path", "status", "request_id")} == {
         "level": "INFO",
         "logger": "{{ cookiecutter.package_name }}.request",
         "method": "GET",
-        "path": "/livez",
+        "path": "/api/v1/items",
         "status": 200,
         "request_id": "abc-123",
     }
     assert line["time"].endswith("+00:00")
     assert isinstance(line["duration_ms"], float)
+
+
+def test_answered_probes_write_no_line(client: FlaskClient, capsys: pytest.CaptureFixture[str]) -> None:
+    assert client.get("/livez").status_code == 200
+    assert client.get("/readyz").status_code == 200
+    assert client.get("/livez/").status_code == 404  # Not a probe: logged.
+    assert [line["path"] for line in request_lines(capsys)] == ["/livez/"]
 
 
 def test_client_and_server_errors_are_logged_louder(client: FlaskClient, capsys: pytest.CaptureFixture[str]) -> None:
@@ -128,10 +135,11 @@ def agent() -> Iterator[socket.socket]:
 def test_each_request_sends_its_emf_record_to_the_agent(make_app: MakeApp, agent: socket.socket) -> None:
     port = agent.getsockname()[1]
     app = make_app(AWS_EMF_AGENT_ENDPOINT=f"udp://127.0.0.1:{port}")
-    app.test_client().get("/livez")
+    app.test_client().get("/livez")  # An answered probe: no record.
+    app.test_client().get("/no-such-page")
     record = json.loads(agent.recv(65536))
     assert record["_aws"]["CloudWatchMetrics"][0]["Namespace"] == SERVICE_NAME
-    assert (record["Requests"], record["Errors"], record["Environment"]) == (1, 0, "test")
+    assert (record["Requests"], record["ClientErrors"], record["Errors"], record["Environment"]) == (1, 1, 0, "test")
     app.extensions["metrics"].socket.close()
 
 

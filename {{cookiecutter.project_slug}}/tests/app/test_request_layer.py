@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 class Recorder(MetricsSink):
     def __init__(self) -> None:
-        super().__init__("")
+        super().__init__("udp://127.0.0.1:9")  # Enabled; nothing is sent, `send` records instead.
         self.records: list[dict[str, Any]] = []
 
     def send(self, record: dict[str, Any]) -> None:
