@@ -13,11 +13,12 @@
   that drop connections silently. SQLAlchemy's `pool_pre_ping` would pay a round trip on every
   request, doubling a one-row read's. A connection that dies mid-request still fails that request
   (503), and the next one gets a fresh connection.
-- Reads (`db.connection`): the hot reads are SQLAlchemy Core statements built once at import and
-  run on the session's connection, their rows validated by the response's pydantic model. On a
-  one-row GET, `Session.get` and the ORM's loading cost more CPU than everything else the app adds
-  (the benchmark, `nox -s bench` in the template, measures it); writes use ORM objects through
-  `db.session`, where identity, flush order and `onupdate` earn their cost. Either works in any request.
+- Reads (`db.connection`): the hot reads are SQLAlchemy Core statements built once at import, their
+  rows validated by the response's pydantic model; a read request without a session runs them on a
+  pooled connection of its own. On a one-row GET, a `Session` and the ORM's loading cost more CPU
+  than everything else the app adds (the template's benchmark, `nox -s bench`, measures it). Writes
+  change ORM objects through `db.session`, where identity, flush order and `onupdate` earn their
+  cost. Either works in any request, and both share the request's one connection.
 - Credentials are asked for per new connection (`database_secret.py`): IAM tokens for the app's role,
   or the secret's password, re-read once when the server rejects it, so a rotation needs no restart.
 """
@@ -27,6 +28,8 @@ from __future__ import annotations
 import logging
 import select
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -203,6 +206,8 @@ class DatabaseState:
     engine: Engine  # On PostgreSQL, autocommit and read-only: reads.
     write_engine: Engine  # The same pool, in read-write transactions.
     sessions: sessionmaker[Session]  # On write_engine.
+    # Opens the connection of a read without a session: engine.connect (in the tests, their transaction's).
+    read_connection: Callable[[], AbstractContextManager[Connection]]
     read_sessions: sessionmaker[Session]  # Autocommit, read-only statements: for safe methods.
 
 
@@ -273,6 +278,7 @@ class Database:
             write_engine=write_engine,
             sessions=sessionmaker(bind=write_engine, expire_on_commit=False),
             read_sessions=sessionmaker(bind=engine, expire_on_commit=False),
+            read_connection=engine.connect,
         )
         app.teardown_appcontext(self._close_session)
 
@@ -291,21 +297,43 @@ class Database:
         """The session of the current application context, created on first use."""
         if "db_session" not in g:
             state = self.state()
-            reading = has_request_context() and request.method in SAFE_METHODS
-            g.db_session = (state.read_sessions if reading else state.sessions)()
+            if not _reading():
+                g.db_session = state.sessions()
+            elif "db_connection" in g:  # A read that has its connection already: the session joins it.
+                g.db_session = state.read_sessions(bind=g.db_connection)
+            else:
+                g.db_session = state.read_sessions()
         session: Session = g.db_session
         return session
 
     @property
     def connection(self) -> Connection:
-        """The current session's connection, for SQLAlchemy Core statements (the same transaction)."""
-        return self.session.connection()
+        """The request's connection, for SQLAlchemy Core statements.
+
+        Its session's (the same transaction) when it has one or may write; for a read without one, a
+        pooled connection of its own, closed when the request ends.
+        """
+        if "db_session" in g or not _reading():
+            return self.session.connection()
+        if "db_connection" not in g:
+            g.db_cleanup = ExitStack()
+            g.db_connection = g.db_cleanup.enter_context(self.state().read_connection())
+        connection: Connection = g.db_connection
+        return connection
 
     @staticmethod
     def _close_session(_error: BaseException | None) -> None:
         session: Session | None = g.pop("db_session", None)
         if session is not None:
             session.close()
+        g.pop("db_connection", None)
+        cleanup: ExitStack | None = g.pop("db_cleanup", None)
+        if cleanup is not None:
+            cleanup.close()
+
+
+def _reading() -> bool:
+    return has_request_context() and request.method in SAFE_METHODS
 
 
 db = Database()

@@ -12,7 +12,7 @@ import logging
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 import pytest
@@ -180,6 +180,7 @@ def db(app: Flask) -> Iterator[Session]:
     transaction = connection.begin()
     for factory in (state.sessions, state.read_sessions):
         factory.configure(bind=connection, join_transaction_mode="create_savepoint")
+    state.read_connection = lambda: nullcontext(connection)  # Reads see the test's rows; it stays open.
     session = state.sessions()
     yield session
     session.close()

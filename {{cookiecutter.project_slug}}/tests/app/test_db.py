@@ -112,6 +112,13 @@ def probe_app(make_app: MakeApp, postgres: str) -> Iterator[tuple[Flask, list[st
         db.session.commit()
         return jsonify(written=True)
 
+    def write_core() -> Response:  # Core statements on db.connection; the session commits them.
+        runs.append(request.method)
+        db.connection.execute(text("CREATE TABLE IF NOT EXISTS probe_writes (id int)"))
+        db.connection.execute(text("INSERT INTO probe_writes VALUES (1)"))
+        db.session.commit()
+        return jsonify(written=True)
+
     def die() -> Response:
         runs.append(request.method)
         db.session.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
@@ -122,6 +129,7 @@ def probe_app(make_app: MakeApp, postgres: str) -> Iterator[tuple[Flask, list[st
         return jsonify(slept=True)
 
     app.add_url_rule("/_probe/write", view_func=write, methods=["GET", "POST"])
+    app.add_url_rule("/_probe/write-core", view_func=write_core, methods=["GET", "POST"])
     app.add_url_rule("/_probe/die", view_func=die, methods=["GET", "POST"])
     app.add_url_rule("/_probe/sleep", view_func=sleep, methods=["GET"])
     yield app, runs
@@ -140,16 +148,31 @@ def stored_rows(url: str) -> int:
     return int(count or 0)
 
 
-def test_a_get_that_writes_fails_and_stores_nothing(probe_app: tuple[Flask, list[str]], postgres: str) -> None:
+@pytest.mark.parametrize("view", ["/_probe/write", "/_probe/write-core"])
+def test_a_get_that_writes_fails_and_stores_nothing(
+    probe_app: tuple[Flask, list[str]], postgres: str, view: str
+) -> None:
     app, runs = probe_app
-    response = app.test_client().get("/_probe/write")
+    response = app.test_client().get(view)
     assert response.status_code == 500
     assert response.get_json()["error"]["code"] == "internal_error"
     assert stored_rows(postgres) == 0
     # The same view through POST writes: the guard is the method, not the view.
-    assert app.test_client().post("/_probe/write").status_code == 200
+    assert app.test_client().post(view).status_code == 200
     assert stored_rows(postgres) == 1
     assert runs == ["GET", "POST"]
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_requests_core_statements_and_session_share_one_connection(make_app: MakeApp, method: str) -> None:
+    app = make_app()
+    engine = Database.state(app).engine
+    with app.test_request_context("/", method=method):
+        connection = db.connection  # First, as a read does.
+        assert db.session.connection() is connection
+        assert engine.pool.checkedout() == 1  # type: ignore[attr-defined]
+        app.do_teardown_appcontext()
+    assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
