@@ -53,7 +53,8 @@ def tests(session: nox.Session) -> None:
     else:
         session.log("database: SQLite (set TEST_DATABASE_URL to run on PostgreSQL)")
     sync(session, "dev", "ops")
-    session.run("pytest", *(session.posargs or ["--cov", "--cov-report=term"]))
+    # One worker per CPU (pytest-xdist): each makes its own test database.
+    session.run("pytest", *(session.posargs or ["-n", "auto", "--cov", "--cov-report=term"]))
 
 
 @nox.session(python=PYTHON)

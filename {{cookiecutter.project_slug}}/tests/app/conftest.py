@@ -30,6 +30,7 @@ from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.db import Database
 from {{ cookiecutter.package_name }}.settings import ENVIRONMENT_KEYS, with_driver
 
+from ..conftest import USED_DATABASES
 from .oidc import AUDIENCE, Issuer, serve_issuer
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -65,14 +66,6 @@ def postgres_database(admin_url: str) -> Iterator[str]:
 
 
 NewDatabase = Callable[[], AbstractContextManager[str]]
-USED_DATABASES: list[str] = []
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Say which database the app tests ran on, so a SQLite fallback is never mistaken for PostgreSQL."""
-    for url in USED_DATABASES:
-        backend = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
-        terminalreporter.write_line(f"app tests ran on {backend}: {url}")
 
 
 @pytest.fixture(scope="session")
