@@ -1,9 +1,8 @@
 """Logs, request ids and metrics.
 
 Logs: every record, gunicorn's and Werkzeug's included, is one JSON line on stdout
-(python-json-logger), written as it happens. Each request gets one line from the request layer
-(answered probes excepted):
-INFO, WARNING for 4xx, ERROR for 5xx.
+(python-json-logger), written as it happens. Each request but an answered probe gets one line from
+the request layer: INFO, WARNING for 4xx, ERROR for 5xx.
 
 Metrics: one CloudWatch embedded metric format (EMF) record per request, sent by UDP to the
 CloudWatch agent (AWS_EMF_AGENT_ENDPOINT, e.g. udp://cloudwatch-agent.amazon-cloudwatch:25888),
