@@ -20,6 +20,11 @@ sys.path.insert(0, str(HERE / "tests"))
 from interpreters import NoPython, find_python  # noqa: E402  (tests/ is put on sys.path above)
 
 nox.options.default_venv_backend = "uv|virtualenv"
+# Every venv the suite builds (nox's, the tests' own uv installs of the generated project) compiles its
+# modules once, at install: uv does not by default, and where PYTHONDONTWRITEBYTECODE is set (CI machines
+# of this kind set it) each Python process a test starts (gunicorn, alembic, invoke, the generated
+# project's nox) would otherwise compile every module it imports again, seconds each.
+os.environ.setdefault("UV_COMPILE_BYTECODE", "1")
 nox.options.error_on_missing_interpreters = True
 nox.options.sessions = [
     "lint",

@@ -29,11 +29,14 @@ def sync(session: nox.Session, *extras: str, project: bool = True) -> None:
     """Install uv.lock's pins of the project's dependencies and these extras into the session's venv."""
     args = [f"--extra={extra}" for extra in extras] + ([] if project else ["--no-install-project"])
     # --python keeps the session's interpreter (uv would otherwise pick .python-version's version).
+    # --compile-bytecode: the tests start Python processes (gunicorn, alembic, invoke); where
+    # PYTHONDONTWRITEBYTECODE is set, as on many CI machines, each would compile its imports again.
     session.run_install(
         "uv",
         "sync",
         "--locked",
         "--quiet",
+        "--compile-bytecode",
         f"--python={session.bin}/python",
         *args,
         env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
