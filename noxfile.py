@@ -20,11 +20,6 @@ sys.path.insert(0, str(HERE / "tests"))
 from interpreters import NoPython, find_python  # noqa: E402  (tests/ is put on sys.path above)
 
 nox.options.default_venv_backend = "uv|virtualenv"
-# Every venv the suite builds (nox's, the tests' own uv installs of the generated project) compiles its
-# modules once, at install: uv does not by default, and where PYTHONDONTWRITEBYTECODE is set (CI machines
-# of this kind set it) each Python process a test starts (gunicorn, alembic, invoke, the generated
-# project's nox) would otherwise compile every module it imports again, seconds each.
-os.environ.setdefault("UV_COMPILE_BYTECODE", "1")
 nox.options.error_on_missing_interpreters = True
 nox.options.sessions = [
     "lint",
@@ -78,15 +73,31 @@ def checkov_bin(session: nox.Session) -> str:
     return str(checkov)
 
 
-def run_layer(session: nox.Session, layer: str, *paths: str, checkov: bool = False) -> None:
-    """Install the layer's pinned requirements and run its tests (tests/<layer>, or paths), timing both."""
+def run_layer(
+    session: nox.Session,
+    layer: str,
+    *paths: str,
+    checkov: bool = False,
+    compile_bytecode: bool = False,
+    workers: int = 1,
+) -> None:
+    """Install the layer's pinned requirements and run its tests (tests/<layer>, or paths), timing both.
+
+    compile_bytecode=True compiles the venv's modules once, at install (uv does not by default), for
+    layers whose tests start many Python processes from it (invoke, moto, kubernetes-validate): where
+    PYTHONDONTWRITEBYTECODE is set, as on CI machines of this kind, each process would otherwise
+    compile every module it imports again, seconds each. Elsewhere compiling costs more than it saves.
+    workers > 1 runs the tests in that many processes (pytest-xdist); tests sharing an expensive
+    fixture are kept in one process with `pytest.mark.xdist_group`.
+    """
     started = time.monotonic()
-    session.install("-r", f"requirements/{layer}.txt")
+    session.install("-r", f"requirements/{layer}.txt", env={"UV_COMPILE_BYTECODE": "1"} if compile_bytecode else None)
     env = {name: os.environ[name] for name in PASSED_ENV if name in os.environ}
     if checkov:
         env["CHECKOV_BIN"] = checkov_bin(session)
     installed = time.monotonic()
-    session.run("pytest", *(paths or [f"tests/{layer}"]), *(session.posargs or ["-q"]), env=env)
+    parallel = ["-n", str(workers), "--dist", "loadgroup"] if workers > 1 else []
+    session.run("pytest", *(paths or [f"tests/{layer}"]), *parallel, *(session.posargs or ["-q"]), env=env)
     session.log(f"timing: {layer}: install {installed - started:.0f}s, tests {time.monotonic() - installed:.0f}s")
 
 
@@ -114,7 +125,7 @@ def terraform(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def kubernetes(session: nox.Session) -> None:
     """Kubernetes: kustomize render, kubernetes-validate, checkov, invariants."""
-    run_layer(session, "kubernetes", checkov=True)
+    run_layer(session, "kubernetes", checkov=True, compile_bytecode=True)
 
 
 @nox.session(python=PYTHON)
@@ -126,14 +137,15 @@ def crosslayer(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def workflows(session: nox.Session) -> None:
     """GitHub Actions: actionlint, workflow JSON schema, zizmor, checkov, job graph."""
-    run_layer(session, "workflows", checkov=True)
+    run_layer(session, "workflows", checkov=True, compile_bytecode=True)
 
 
 @nox.session(python=PYTHON)
 def rehearsal(session: nox.Session) -> None:
     """Day 1 and Day 2 walked as the generated guides write them, against moto, a Terraform stand-in,
     the job graph and the project's fake Kubernetes API (bakes default and two-accounts)."""
-    run_layer(session, "rehearsal")
+    # Two walks at a time: a walk waits on the processes it starts (invoke, moto, the stand-ins).
+    run_layer(session, "rehearsal", compile_bytecode=True, workers=2)
 
 
 @nox.session(python=PYTHON)

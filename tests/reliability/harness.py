@@ -145,7 +145,10 @@ def install_project(root: Path) -> Project:
         VENV_ROOT.mkdir(parents=True, exist_ok=True)
         if uv:
             _run([uv, "venv", "-q", "-p", python, str(venv)])
-            _run([uv, "pip", "install", "-q", "--python", str(venv / "bin" / "python"), str(root)])
+            # Compiled once here: gunicorn, alembic and the benchmark start many processes from this venv.
+            _run(
+                [uv, "pip", "install", "-q", "--compile-bytecode", "--python", str(venv / "bin" / "python"), str(root)]
+            )
         else:
             _run([python, "-m", "venv", str(venv)])
             _run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(root)])
