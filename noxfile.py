@@ -79,7 +79,6 @@ def run_layer(
     *paths: str,
     checkov: bool = False,
     compile_bytecode: bool = False,
-    workers: int = 1,
 ) -> None:
     """Install the layer's pinned requirements and run its tests (tests/<layer>, or paths), timing both.
 
@@ -87,8 +86,6 @@ def run_layer(
     layers whose tests start many Python processes from it (invoke, moto, kubernetes-validate): where
     PYTHONDONTWRITEBYTECODE is set, as on CI machines of this kind, each process would otherwise
     compile every module it imports again, seconds each. Elsewhere compiling costs more than it saves.
-    workers > 1 runs the tests in that many processes (pytest-xdist); tests sharing an expensive
-    fixture are kept in one process with `pytest.mark.xdist_group`.
     """
     started = time.monotonic()
     session.install("-r", f"requirements/{layer}.txt", env={"UV_COMPILE_BYTECODE": "1"} if compile_bytecode else None)
@@ -96,8 +93,7 @@ def run_layer(
     if checkov:
         env["CHECKOV_BIN"] = checkov_bin(session)
     installed = time.monotonic()
-    parallel = ["-n", str(workers), "--dist", "loadgroup"] if workers > 1 else []
-    session.run("pytest", *(paths or [f"tests/{layer}"]), *parallel, *(session.posargs or ["-q"]), env=env)
+    session.run("pytest", *(paths or [f"tests/{layer}"]), *(session.posargs or ["-q"]), env=env)
     session.log(f"timing: {layer}: install {installed - started:.0f}s, tests {time.monotonic() - installed:.0f}s")
 
 
@@ -144,8 +140,7 @@ def workflows(session: nox.Session) -> None:
 def rehearsal(session: nox.Session) -> None:
     """Day 1 and Day 2 walked as the generated guides write them, against moto, a Terraform stand-in,
     the job graph and the project's fake Kubernetes API (bakes default and two-accounts)."""
-    # Two walks at a time: a walk waits on the processes it starts (invoke, moto, the stand-ins).
-    run_layer(session, "rehearsal", compile_bytecode=True, workers=2)
+    run_layer(session, "rehearsal", compile_bytecode=True)
 
 
 @nox.session(python=PYTHON)

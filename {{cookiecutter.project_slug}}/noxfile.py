@@ -25,10 +25,9 @@ PYPROJECT = nox.project.load_toml("pyproject.toml")
 PYTHON = nox.project.python_versions(PYPROJECT)
 
 
-def sync(session: nox.Session, *extras: str, project: bool = True, compile_bytecode: bool = False) -> None:
+def sync(session: nox.Session, *extras: str, project: bool = True) -> None:
     """Install uv.lock's pins of the project's dependencies and these extras into the session's venv."""
     args = [f"--extra={extra}" for extra in extras] + ([] if project else ["--no-install-project"])
-    args += ["--compile-bytecode"] if compile_bytecode else []
     # --python keeps the session's interpreter (uv would otherwise pick .python-version's version).
     session.run_install(
         "uv",
@@ -53,9 +52,7 @@ def tests(session: nox.Session) -> None:
         )
     else:
         session.log("database: SQLite (set TEST_DATABASE_URL to run on PostgreSQL)")
-    # Compiled at install: the tests start Python processes (gunicorn, alembic, invoke), and where
-    # PYTHONDONTWRITEBYTECODE is set, as on some CI machines, each would compile its imports again.
-    sync(session, "dev", "ops", compile_bytecode=True)
+    sync(session, "dev", "ops")
     # One worker per CPU (pytest-xdist): each makes its own test database.
     session.run("pytest", *(session.posargs or ["-n", "auto", "--cov", "--cov-report=term"]))
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from conftest import task_flags
 from guide import argv, console_commands, readme_section, setup_steps
 from workflow_run import DIGEST
@@ -20,8 +19,6 @@ STEPS = [
 ]
 
 CORE_FLAGS = {"--dry", "--list", "--help"}  # invoke's own, before the task
-# With test_day2, in the one process that walks Day 1 (the session fixture `day1`) for both.
-pytestmark = pytest.mark.xdist_group("day1")
 
 
 def documented_invocations(project) -> list[str]:

@@ -11,8 +11,6 @@ from guide import console_commands, readme_section
 from workflow_run import deploy_command, rollback_command, workflows
 
 DIGEST_B = "sha256:" + "b" * 64
-# With test_day1, in the one process that walks Day 1 (the session fixture `day1`) for both.
-pytestmark = pytest.mark.xdist_group("day1")
 
 
 def image_of(walk, env="staging") -> str:
