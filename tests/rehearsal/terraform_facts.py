@@ -8,6 +8,7 @@ so a change in how a name is built shows up here instead of being guessed.
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 
 import hcl2
@@ -16,8 +17,14 @@ OPTIONS = hcl2.SerializationOptions(strip_string_quotes=True, explicit_blocks=Fa
 REFERENCE = re.compile(r"\$\{(var|local)\.(\w+)\}")
 
 
+# One parse at a time: the Day-1 walks run in threads (conftest.py), and python-hcl2 is not
+# thread-safe (its serialiser mutates a context shared by every call; its parser writes a cache file).
+_PARSING = threading.Lock()
+
+
 def load(path: Path) -> dict:
-    return hcl2.loads(path.read_text(), serialization_options=OPTIONS)
+    with _PARSING:
+        return hcl2.loads(path.read_text(), serialization_options=OPTIONS)
 
 
 def blocks(directory: Path, kind: str) -> list[dict]:
