@@ -45,13 +45,14 @@ def walked_day1(bake: str, scratch: Path) -> Walk:
 
 
 @pytest.fixture(scope="session")
-def day1_walks(tmp_path_factory):
-    """Day 1 walked once per bake, the bakes side by side: a walk mostly waits on the processes it
-    starts (invoke, moto, the stand-ins), and the two share nothing but this process."""
-    scratches = {bake: tmp_path_factory.mktemp(f"walk-{bake}") for bake in REHEARSED}
-    for bake in REHEARSED:
+def day1_walks(request, tmp_path_factory):
+    """Day 1 walked once per bake the selected tests need, the bakes side by side: a walk mostly waits
+    on the processes it starts (invoke, moto, the stand-ins), and the two share nothing but this process."""
+    needed = {item.callspec.params["day1"] for item in request.session.items if "day1" in item.fixturenames}
+    scratches = {bake: tmp_path_factory.mktemp(f"walk-{bake}") for bake in REHEARSED if bake in needed}
+    for bake in scratches:
         render(**NAMED_COMBOS[bake])  # Here, not in the threads: bakery's cache of renders is not thread-safe.
-    with ThreadPoolExecutor(len(REHEARSED)) as pool:
+    with ThreadPoolExecutor(len(scratches)) as pool:
         futures = {bake: pool.submit(walked_day1, bake, scratch) for bake, scratch in scratches.items()}
         walks = {bake: future.result() for bake, future in futures.items()}
     yield walks
