@@ -13,8 +13,10 @@ production never accept it: there, no issuer means every write is refused.
 
 from __future__ import annotations
 
+import ssl
 import time
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -75,13 +77,23 @@ def settings_of(app: Flask) -> AuthSettings:
     )
 
 
+@cache
+def tls_context() -> ssl.SSLContext:
+    """One TLS context for every JWKS fetch of the process.
+
+    PyJWT builds a new one per fetch unless given one, and building one loads the system's CA
+    certificates (about 30 ms of CPU), inside the request that found an unknown key id.
+    """
+    return ssl.create_default_context()
+
+
 class Authenticator:
     """Verifies tokens for one app; the JWKS client caches the issuer's keys for five minutes."""
 
     def __init__(self, settings: AuthSettings) -> None:
         self.settings = settings
         self.jwks = (
-            jwt.PyJWKClient(settings.jwks_url, cache_keys=True, timeout=JWKS_TIMEOUT_SECONDS)
+            jwt.PyJWKClient(settings.jwks_url, cache_keys=True, timeout=JWKS_TIMEOUT_SECONDS, ssl_context=tls_context())
             if settings.jwks_url
             else None
         )
