@@ -39,7 +39,7 @@ FAST = {
     "poll": 0.01,
     "progress_every": 10,
     "smoke_window": 0.5,
-    "retry_budget": 3,
+    "retry_budget": 1,
     "retry_first": 0.01,
 }
 
@@ -111,8 +111,18 @@ def moto_endpoint():
         os.environ["MOTO_ACCOUNT_ID"] = account
 
 
+@pytest.fixture(scope="session")
+def aws_session():
+    """The tasks' own kind of session (it shares the loaded API models), one for the whole run:
+    building one costs about 15 ms of CPU, and the tasks under test build their own anyway. Its
+    credentials are read at its first client, under the dummy ones `aws` sets."""
+    from tasks import _aws
+
+    return _aws.session(REGION)
+
+
 @pytest.fixture
-def aws(moto_endpoint, monkeypatch):
+def aws(moto_endpoint, aws_session, monkeypatch):
     """Point boto3 at moto (fresh state per test) with dummy credentials."""
     import urllib.request
 
@@ -126,22 +136,20 @@ def aws(moto_endpoint, monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    from tasks import _aws
-
-    return _aws.session(REGION)  # the tasks' own kind of session (it shares the loaded API models)
+    return aws_session
 
 
-def create_bucket(session, name: str) -> None:
-    """S3 wants a location constraint everywhere but us-east-1."""
+def create_bucket(session, name: str, s3=None) -> None:
+    """S3 wants a location constraint everywhere but us-east-1; ``s3``: a client already made."""
     where = {} if REGION == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": REGION}}
-    session.client("s3").create_bucket(Bucket=name, **where)
+    (s3 or session.client("s3")).create_bucket(Bucket=name, **where)
 
 
 def put_state(session, outputs: dict, env: str = "staging", serial: int = 7, lineage: str = "lineage-1") -> dict:
     """A Terraform state object with these root outputs where the tasks read it (bucket made if needed)."""
     bucket, s3 = f"{SLUG}-tfstate-{STAGING_ACCOUNT}", session.client("s3")
     with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
-        create_bucket(session, bucket)
+        create_bucket(session, bucket, s3)
     state = {
         "version": 4,
         "serial": serial,
