@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -54,10 +55,13 @@ def day1_walks(request, tmp_path_factory):
         render(**NAMED_COMBOS[bake])  # Here, not in the threads: bakery's cache of renders is not thread-safe.
     with ThreadPoolExecutor(len(scratches)) as pool:
         futures = {bake: pool.submit(walked_day1, bake, scratch) for bake, scratch in scratches.items()}
-        walks = {bake: future.result() for bake, future in futures.items()}
-    yield walks
-    for walk in walks.values():
-        walk.close()
+    # Every walk has ended here. The ones that got through are closed at the end even when another
+    # failed: its failure is raised below, and their servers must not outlive it.
+    with ExitStack() as walks_open:
+        for future in futures.values():
+            if future.exception() is None:
+                walks_open.callback(future.result().close)
+        yield {bake: future.result() for bake, future in futures.items()}
 
 
 @pytest.fixture(scope="session", params=REHEARSED)
