@@ -139,17 +139,17 @@ def aws(moto_endpoint, aws_session, monkeypatch):
     return aws_session
 
 
-def create_bucket(session, name: str, s3=None) -> None:
-    """S3 wants a location constraint everywhere but us-east-1; ``s3``: a client already made."""
+def create_bucket(s3, name: str) -> None:
+    """S3 wants a location constraint everywhere but us-east-1 (``s3``: an S3 client)."""
     where = {} if REGION == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": REGION}}
-    (s3 or session.client("s3")).create_bucket(Bucket=name, **where)
+    s3.create_bucket(Bucket=name, **where)
 
 
 def put_state(session, outputs: dict, env: str = "staging", serial: int = 7, lineage: str = "lineage-1") -> dict:
     """A Terraform state object with these root outputs where the tasks read it (bucket made if needed)."""
     bucket, s3 = f"{SLUG}-tfstate-{STAGING_ACCOUNT}", session.client("s3")
     with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
-        create_bucket(session, bucket, s3)
+        create_bucket(s3, bucket)
     state = {
         "version": 4,
         "serial": serial,

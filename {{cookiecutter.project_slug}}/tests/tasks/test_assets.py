@@ -103,7 +103,7 @@ def test_publish_uploads_with_headers_then_skips_unchanged(aws, mock_context, pr
     context = mock_context()
     static = make_static(project, context.config.project.package)
     s3 = aws.client("s3")
-    create_bucket(aws, "svc-staging-static")
+    create_bucket(s3, "svc-staging-static")
     distribution = make_distribution(aws)
     write_outputs(aws, "svc-staging-static", distribution)
 
@@ -130,7 +130,7 @@ def test_publish_uploads_with_headers_then_skips_unchanged(aws, mock_context, pr
 def test_publish_dry_run_lists_the_same_effects_and_changes_nothing(aws, mock_context, project, capsys):
     context = mock_context(dry=True)
     make_static(project, context.config.project.package)
-    create_bucket(aws, "svc-staging-static")
+    create_bucket(aws.client("s3"), "svc-staging-static")
     distribution = make_distribution(aws)
     write_outputs(aws, "svc-staging-static", distribution)
     assets.publish(context, env="staging")
