@@ -1,4 +1,4 @@
-"""Migrations: the real `alembic` command up and down, and no drift from the models."""
+"""Migrations: the real `alembic` command up (and down, in-process), and no drift from the models."""
 
 from __future__ import annotations
 
