@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import datetime
+import ipaddress
 import json
+import ssl
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import jwt
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 
 AUDIENCE = "test-audience"
 KEY_ID = "test-key"
@@ -38,9 +45,35 @@ class Issuer:
         return jwt.encode(payload, key or self.key, algorithm="RS256", headers={"kid": kid})
 
 
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 signed by its own key, valid for a day: (certificate, key) PEM files."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test issuer")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    certificate_file, key_file = directory / "issuer.pem", directory / "issuer-key.pem"
+    certificate_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return certificate_file, key_file
+
+
 @contextmanager
-def serve_issuer() -> Iterator[Issuer]:
-    """An Issuer whose JWKS is served over HTTP on 127.0.0.1 until the block ends."""
+def serve_issuer(tls: tuple[Path, Path] | None = None) -> Iterator[Issuer]:
+    """An Issuer whose JWKS is served on 127.0.0.1 until the block ends: over HTTP, or over HTTPS with
+    `tls` (certificate and key files)."""
     issuer: Issuer
 
     class JwksHandler(BaseHTTPRequestHandler):
@@ -56,7 +89,11 @@ def serve_issuer() -> Iterator[Issuer]:
             pass  # Keep the test output clean.
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), JwksHandler)
-    issuer = Issuer(f"http://127.0.0.1:{server.server_address[1]}")
+    if tls is not None:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*tls)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+    issuer = Issuer(f"{'https' if tls else 'http'}://127.0.0.1:{server.server_address[1]}")
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -11,10 +11,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask, Response, g
 from flask.testing import FlaskClient
 
+from {{ cookiecutter.package_name }}.auth import tls_context
 from {{ cookiecutter.package_name }}.settings import ConfigError, load_settings
 
 from .conftest import MakeApp
-from .oidc import Issuer
+from .oidc import Issuer, self_signed_certificate, serve_issuer
 
 ITEMS = "/api/v1/items"
 KID = {"kid": "test-key"}
@@ -130,6 +131,29 @@ def test_an_unreachable_issuer_is_503_with_retry_after(make_app: MakeApp, issuer
     response = client.post(ITEMS, json={"name": "x"}, headers={"Authorization": f"Bearer {issuer.token()}"})
     assert (response.status_code, response.headers["Retry-After"]) == (503, "5")
     assert response.get_json()["error"]["code"] == "token_issuer_unavailable"
+
+
+def test_the_issuers_keys_are_fetched_over_verified_tls(
+    make_app: MakeApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    certificate = self_signed_certificate(tmp_path)
+    with serve_issuer(tls=certificate) as https_issuer:
+        settings = {"OIDC_ISSUER_URL": https_issuer.url, "OIDC_JWKS_URL": https_issuer.jwks_url}
+        headers = {"Authorization": f"Bearer {https_issuer.token()}"}
+        # A certificate the system does not trust: the keys are not fetched, and nothing is written.
+        untrusted = make_app(**settings).test_client().post(ITEMS, json={}, headers=headers)
+        assert (untrusted.status_code, untrusted.get_json()["error"]["code"]) == (503, "token_issuer_unavailable")
+        assert https_issuer.jwks_requests == 0
+        # Trusted the usual way (a CA file in SSL_CERT_FILE, as an image with a private CA sets it):
+        # the process's one TLS context is made anew under it.
+        monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+        tls_context.cache_clear()
+        try:
+            trusted = make_app(**settings).test_client().post(ITEMS, json={}, headers=headers)
+        finally:
+            tls_context.cache_clear()
+        assert trusted.status_code == 422  # Past the token: an invalid body.
+        assert https_issuer.jwks_requests == 1
 
 
 def test_a_deployment_without_an_issuer_refuses_writes(make_app: MakeApp, issuer: Issuer) -> None:
