@@ -102,10 +102,9 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(key, raising=False)
 
 
-@pytest.fixture(autouse=True)
-def logging_as_found() -> Iterator[None]:
-    """create_app sends every logger to stdout as JSON; put logging back so later tests (tasks/) see
-    only their own output."""
+@contextmanager
+def logging_kept() -> Iterator[None]:
+    """Puts the root logger's handlers and level back as they were when the block ends."""
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     yield
@@ -114,6 +113,14 @@ def logging_as_found() -> Iterator[None]:
             handler.close()
     root.handlers[:] = handlers
     root.setLevel(level)
+
+
+@pytest.fixture(autouse=True)
+def logging_as_found() -> Iterator[None]:
+    """create_app sends every logger to stdout as JSON; put logging back so later tests (tasks/) see
+    only their own output."""
+    with logging_kept():
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -129,19 +136,28 @@ def auth_settings(issuer: Issuer) -> dict[str, str]:
     return {"OIDC_ISSUER_URL": issuer.url, "OIDC_JWKS_URL": issuer.jwks_url, "OIDC_AUDIENCE": AUDIENCE}
 
 
-@pytest.fixture
-def app(database_url: str, auth_settings: dict[str, str]) -> Iterator[Flask]:
-    app = create_app(
-        {
-            "APP_ENV": "test",
-            "DATABASE_URL": database_url,
-            "ENABLE_TEST_ROUTES": "1",
-            "TESTING": True,
-            **auth_settings,
-        }
-    )
-    yield app
-    Database.state(app).engine.dispose()
+@pytest.fixture(scope="module")
+def app(database_url: str, issuer: Issuer) -> Iterator[Flask]:
+    """The app of a test module, shared by its tests (building one for each test cost a third of the
+    app tests' time). Tests must not change it: one that adds a route or a hook, or swaps a view,
+    builds its own with `make_app`. `db` puts back what it binds."""
+    with logging_kept():
+        app = create_app(
+            {
+                "APP_ENV": "test",
+                "DATABASE_URL": database_url,
+                "ENABLE_TEST_ROUTES": "1",
+                "TESTING": True,
+                "OIDC_ISSUER_URL": issuer.url,
+                "OIDC_JWKS_URL": issuer.jwks_url,
+                "OIDC_AUDIENCE": AUDIENCE,
+            }
+        )
+        views = dict(app.view_functions)
+        yield app
+        Database.state(app).engine.dispose()
+    # Flask refuses new routes and hooks once an app has served a request, but not a swapped view.
+    assert app.view_functions == views, "a test changed the module's app; it should build its own (make_app)"
 
 
 MakeApp = Callable[..., Flask]
@@ -162,23 +178,27 @@ def make_app(database_url: str, auth_settings: dict[str, str]) -> Iterator[MakeA
 
 
 @pytest.fixture
-def db(app: Flask) -> Iterator[Session]:
+def db(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[Session]:
     """A session inside a transaction that is rolled back after the test.
 
     The app's own sessions join the same connection through savepoints, so its commits are seen
-    by the test and undone with everything else.
+    by the test and undone with everything else. The app's factories are bound back afterwards.
     """
     state = Database.state(app)
     connection = state.write_engine.connect()
     transaction = connection.begin()
     for factory in (state.sessions, state.read_sessions):
         factory.configure(bind=connection, join_transaction_mode="create_savepoint")
-    state.read_connection = lambda: nullcontext(connection)  # Reads see the test's rows; it stays open.
+    # Reads see the test's rows; the connection stays open.
+    monkeypatch.setattr(state, "read_connection", lambda: nullcontext(connection))
     session = state.sessions()
     yield session
     session.close()
     transaction.rollback()
     connection.close()
+    # As Database.init_app made them (SQLAlchemy's default join mode).
+    state.sessions.configure(bind=state.write_engine, join_transaction_mode="conservative_savepoint")
+    state.read_sessions.configure(bind=state.engine, join_transaction_mode="conservative_savepoint")
 
 
 @pytest.fixture

@@ -72,10 +72,11 @@ def test_a_chunked_body_within_the_limit_is_read(app: Flask, issuer: Issuer) -> 
         assert request.get_json() == {"name": "a"}
 
 
-def test_unexpected_error_is_json_500_without_a_trace(app: Flask, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unexpected_error_is_json_500_without_a_trace(make_app: MakeApp, capsys: pytest.CaptureFixture[str]) -> None:
     def explode() -> str:
         raise RuntimeError("secret internals")
 
+    app = make_app()
     app.add_url_rule("/explode", view_func=explode)
     response = app.test_client().get("/explode")
     assert response.status_code == 500
@@ -120,11 +121,12 @@ def test_database_down_is_json_503(app_without_database: Flask, issuer: Issuer, 
     ],
     ids=lambda value: type(value).__name__,
 )
-def test_driver_and_pool_failures_are_json_503(app: Flask, error: Exception, code: str) -> None:
+def test_driver_and_pool_failures_are_json_503(make_app: MakeApp, error: Exception, code: str) -> None:
     # These escape SQLAlchemy's wrapping (a checkout on a connection that just died, a full pool).
     def fail() -> str:
         raise error
 
+    app = make_app()
     app.add_url_rule("/fail", view_func=fail)
     response = app.test_client().get("/fail")
     assert response.status_code == 503
