@@ -94,7 +94,8 @@ def serve_issuer(tls: tuple[Path, Path] | None = None) -> Iterator[Issuer]:
         context.load_cert_chain(*tls)
         server.socket = context.wrap_socket(server.socket, server_side=True)
     issuer = Issuer(f"{'https' if tls else 'http'}://127.0.0.1:{server.server_address[1]}")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # Polled often, so that shutdown() returns at once rather than after the default half second.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
         yield issuer

@@ -81,12 +81,12 @@ def test_probes_and_graceful_shutdown(server: tuple[str, subprocess.Popen[str]])
     assert get(f"{base}/readyz")[0] == 200
     assert get(f"{base}/api/v1/items?limit=1")[0] == 200
     slow: dict[str, object] = {}
-    request = threading.Thread(target=lambda: slow.update(result=get(f"{base}/_test/slow?seconds=1.5")))
+    request = threading.Thread(target=lambda: slow.update(result=get(f"{base}/_test/slow?seconds=1")))
     request.start()
-    time.sleep(0.5)  # The slow request is in flight when SIGTERM arrives.
+    time.sleep(0.5)  # The slow request is in flight when SIGTERM arrives, with half a second to go.
     process.send_signal(signal.SIGTERM)
     request.join(timeout=10)
-    assert slow["result"] == (200, b'{"slept":1.5}\n')
+    assert slow["result"] == (200, b'{"slept":1.0}\n')
     stdout, stderr = process.communicate(timeout=10)
     assert process.returncode == 0, stderr
     lines = [json.loads(line) for line in stdout.splitlines()]  # Every line is JSON, gunicorn's too.
