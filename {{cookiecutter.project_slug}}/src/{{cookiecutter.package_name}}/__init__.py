@@ -12,7 +12,9 @@ from . import auth, cli, errors, health, items, observability, openapi, request_
 from .db import db
 from .settings import ConfigError, Settings, load_settings
 
-__all__ = ["ConfigError", "Settings", "create_app"]
+__all__ = ["ConfigError", "Settings", "__version__", "create_app"]
+
+__version__ = version("{{ cookiecutter.project_slug }}")  # Read once: the installed package's metadata.
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -25,7 +27,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = openapi.new_app(
         __name__,
         title="{{ cookiecutter.project_name }}",
-        version=version("{{ cookiecutter.project_slug }}"),
+        version=__version__,
         description={{ cookiecutter.description | tojson }},
     )
     app.config.update(
