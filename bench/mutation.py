@@ -26,7 +26,7 @@ MUTANTS: list[tuple[str, str, str, str]] = [
     ("security.py", '    "X-Content-Type-Options": "nosniff",\n', "", "nosniff dropped"),
     ("security.py", "max-age=31536000", "max-age=300", "short HSTS"),
     ("items.py", "more = len(items) > query.limit", "more = len(items) >= query.limit", "next page off by one"),
-    ("items.py", ".limit(query.limit + 1)", ".limit(query.limit)", "no look-ahead row"),
+    ("items.py", '{"limit": query.limit + 1,', '{"limit": query.limit,', "no look-ahead row"),
     ("items.py", "QUANTITY_MAX = 1_000_000_000", "QUANTITY_MAX = 999_999_999", "quantity maximum lowered"),
     ("items.py", "PAGE_LIMIT_MAX = 100", "PAGE_LIMIT_MAX = 101", "page limit raised"),
     ("items.py", "AfterValidator(str.strip)]", "]", "names stored untrimmed"),
