@@ -1,8 +1,8 @@
 """Logs, request ids and metrics.
 
 Logs: every record, gunicorn's and Werkzeug's included, is one JSON line on stdout
-(python-json-logger, encoding with orjson), written as it happens. Each request but an answered probe gets one line from
-the request layer: INFO, WARNING for 4xx, ERROR for 5xx.
+(python-json-logger, encoding with orjson), written as it happens. Each request but an answered
+probe gets one line from the request layer: INFO, WARNING for 4xx, ERROR for 5xx.
 
 Metrics: one CloudWatch embedded metric format (EMF) record per request, sent by UDP to the
 CloudWatch agent (AWS_EMF_AGENT_ENDPOINT, e.g. udp://cloudwatch-agent.amazon-cloudwatch:25888),
@@ -93,7 +93,7 @@ def configure_logging(level: str) -> None:
     # Every request writes a line, so a record should cost no more than its line needs: the lines name
     # no thread, process or source line, so the standard library is told not to look them up (the
     # logging HOWTO's "Optimization"), and orjson encodes them. With both, a one-row read spends
-    # about 45 µs less of its ~600 µs of CPU on its line (the template's benchmark measures reads).
+    # about 45 µs less of its ~600 µs of CPU on its line.
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     logging._srcfile = None
     logging.config.dictConfig(logging_config(level))
