@@ -148,7 +148,7 @@ def create_bucket(s3, name: str) -> None:
 
 @functools.cache
 def s3_client(session):
-    """One S3 client per session for the tests' own writes: one costs ~10 ms of CPU to build, and the
+    """One S3 client per session for the tests' own S3 calls: one costs ~10 ms of CPU to build, and the
     endpoint and dummy credentials `aws` gives it stay the same for the whole run."""
     return session.client("s3")
 

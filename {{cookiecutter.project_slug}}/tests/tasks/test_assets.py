@@ -1,7 +1,7 @@
 """assets.publish: content types, cache rules, skip-unchanged, CloudFront invalidation (against moto)."""
 
 import pytest
-from conftest import create_bucket, effect_lines, put_state
+from conftest import create_bucket, effect_lines, put_state, s3_client
 from invoke import Exit
 
 from tasks import assets
@@ -102,7 +102,7 @@ def write_outputs(aws, bucket, distribution):
 def test_publish_uploads_with_headers_then_skips_unchanged(aws, mock_context, project, capsys):
     context = mock_context()
     static = make_static(project, context.config.project.package)
-    s3 = aws.client("s3")
+    s3 = s3_client(aws)
     create_bucket(s3, "svc-staging-static")
     distribution = make_distribution(aws)
     write_outputs(aws, "svc-staging-static", distribution)
@@ -130,7 +130,7 @@ def test_publish_uploads_with_headers_then_skips_unchanged(aws, mock_context, pr
 def test_publish_dry_run_lists_the_same_effects_and_changes_nothing(aws, mock_context, project, capsys):
     context = mock_context(dry=True)
     make_static(project, context.config.project.package)
-    create_bucket(aws.client("s3"), "svc-staging-static")
+    create_bucket(s3_client(aws), "svc-staging-static")
     distribution = make_distribution(aws)
     write_outputs(aws, "svc-staging-static", distribution)
     assets.publish(context, env="staging")
@@ -140,7 +140,7 @@ def test_publish_dry_run_lists_the_same_effects_and_changes_nothing(aws, mock_co
         f"aws: s3 put s3://svc-staging-static/static/css/app.css (text/css; charset=utf-8; {REVALIDATE})",
         f"aws: cloudfront invalidate {distribution}: /static/css/app.css",
     ]
-    assert aws.client("s3").list_objects_v2(Bucket="svc-staging-static")["KeyCount"] == 0
+    assert s3_client(aws).list_objects_v2(Bucket="svc-staging-static")["KeyCount"] == 0
     assert invalidated_paths(aws, distribution) == []
     assets.publish(mock_context(), env="staging")
     assert effect_lines(capsys.readouterr().out) == dry

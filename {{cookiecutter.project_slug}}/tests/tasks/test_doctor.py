@@ -4,7 +4,7 @@ import json
 import re
 
 import pytest
-from conftest import STAGING_ACCOUNT, create_bucket, make_config
+from conftest import STAGING_ACCOUNT, create_bucket, make_config, s3_client
 from invoke import Exit, MockContext, Result
 
 from tasks import doctor
@@ -90,7 +90,7 @@ def test_identity_in_another_account_is_not_ready():
 def test_everything_ready(aws, project, capsys):
     ctx = MockContext(config=make_config(project), run=dict(VERSIONS))
     p = ctx.config.project
-    create_bucket(aws.client("s3"), f"{p.slug}-tfstate-{STAGING_ACCOUNT}")
+    create_bucket(s3_client(aws), f"{p.slug}-tfstate-{STAGING_ACCOUNT}")
     doctor.doctor(ctx)
     printed = capsys.readouterr().out
     found = table_rows(printed)
@@ -104,7 +104,7 @@ def test_everything_ready(aws, project, capsys):
 
 def test_an_ops_only_install_is_ready(aws, project, capsys):
     ctx = MockContext(config=make_config(project), run=dict(OPS_ONLY))
-    create_bucket(aws.client("s3"), f"{ctx.config.project.slug}-tfstate-{STAGING_ACCOUNT}")
+    create_bucket(s3_client(aws), f"{ctx.config.project.slug}-tfstate-{STAGING_ACCOUNT}")
     doctor.doctor(ctx)
     printed = capsys.readouterr().out
     found = table_rows(printed)

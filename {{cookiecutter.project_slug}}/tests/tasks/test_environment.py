@@ -89,9 +89,9 @@ def test_outputs_come_from_the_state_object_in_s3_without_terraform(aws, project
 
 
 def test_no_state_yet_says_to_provision(aws, project):
-    from conftest import create_bucket
+    from conftest import create_bucket, s3_client
 
-    create_bucket(aws.client("s3"), f"{SLUG}-tfstate-{STAGING_ACCOUNT}")
+    create_bucket(s3_client(aws), f"{SLUG}-tfstate-{STAGING_ACCOUNT}")
     env = resolve(Context(config=make_config(project)), "staging")
     with pytest.raises(Exit) as error:
         env.output("cluster_name")
