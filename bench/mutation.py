@@ -32,8 +32,8 @@ MUTANTS: list[tuple[str, str, str, str]] = [
     ("items.py", "AfterValidator(str.strip)]", "]", "names stored untrimmed"),
     (
         "items.py",
-        "if request.if_match and not request.if_match.contains(",
-        "if request.if_match and request.if_match.contains(",
+        "if not request.if_match.contains(",
+        "if request.if_match.contains(",
         "If-Match inverted",
     ),
     ("items.py", "with_for_update=for_update", "with_for_update=False", "no row lock for PATCH/DELETE"),
@@ -65,6 +65,9 @@ MUTANTS: list[tuple[str, str, str, str]] = [
     ("auth.py", "except jwt.PyJWKClientConnectionError:", "except ZeroDivisionError:", "issuer down gives 401"),
     ("auth.py", "        if self.settings.deployed:\n", "        if False:\n", "deployed app trusts dev key"),
     ("auth.py", "key_path.touch(mode=0o600)", "key_path.touch(mode=0o644)", "dev key world-readable"),
+    ("db.py", "                connection.invalidate(error)\n", "                pass\n", "dead connection pooled again"),
+    ("db.py", "with sql_span(current_app, sql, connection.engine.url.database):", "if True:", "first_row untraced"),
+    ("db.py", "connection = self.connection\n", "connection = self.engine.connect()\n", "first_row off the request"),
     ("models.py", 'server_default="0"', 'server_default="1"', "server default differs"),
     ("testing_routes.py", "SLOW_SECONDS_MAX = 20.0", "SLOW_SECONDS_MAX = 21.0", "slow route bound raised"),
 ]
@@ -77,6 +80,8 @@ TESTS = [
     "tests/app/test_models.py",
     "tests/app/test_testing_routes.py",
     "tests/app/test_migrations.py",
+    "tests/app/test_db.py",
+    "tests/app/test_observability.py",
 ]
 
 

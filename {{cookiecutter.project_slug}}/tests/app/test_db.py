@@ -124,14 +124,25 @@ def probe_app(make_app: MakeApp, postgres: str) -> Iterator[tuple[Flask, list[st
         db.session.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
         return jsonify(survived=True)
 
+    def die_first_row() -> Response:  # The same death below SQLAlchemy's execution (db.first_row).
+        runs.append(request.method)
+        db.first_row(text("SELECT pg_terminate_backend(pg_backend_pid())"), {})
+        return jsonify(survived=True)
+
     def sleep() -> Response:
         db.session.execute(text("SELECT pg_sleep(1)"))
+        return jsonify(slept=True)
+
+    def sleep_first_row() -> Response:
+        db.first_row(text("SELECT pg_sleep(1)"), {})
         return jsonify(slept=True)
 
     app.add_url_rule("/_probe/write", view_func=write, methods=["GET", "POST"])
     app.add_url_rule("/_probe/write-core", view_func=write_core, methods=["GET", "POST"])
     app.add_url_rule("/_probe/die", view_func=die, methods=["GET", "POST"])
+    app.add_url_rule("/_probe/die-first-row", view_func=die_first_row, methods=["GET"])
     app.add_url_rule("/_probe/sleep", view_func=sleep, methods=["GET"])
+    app.add_url_rule("/_probe/sleep-first-row", view_func=sleep_first_row, methods=["GET"])
     yield app, runs
     admin = create_engine(postgres, poolclass=NullPool)
     with admin.begin() as connection:
@@ -175,21 +186,26 @@ def test_a_requests_core_statements_and_session_share_one_connection(make_app: M
     assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("method", ["GET", "POST"])
-def test_a_request_whose_connection_dies_is_never_run_again(probe_app: tuple[Flask, list[str]], method: str) -> None:
+@pytest.mark.parametrize(("view", "method"), [("die", "GET"), ("die", "POST"), ("die-first-row", "GET")])
+def test_a_request_whose_connection_dies_is_never_run_again(
+    probe_app: tuple[Flask, list[str]], view: str, method: str, caplog: pytest.LogCaptureFixture
+) -> None:
     app, runs = probe_app
-    response = app.test_client().open("/_probe/die", method=method)
+    response = app.test_client().open(f"/_probe/{view}", method=method)
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "1"
     assert response.get_json()["error"]["code"] == "database_unavailable"
     assert runs == [method]
+    # The dead connection was dropped, not handed back to the pool to fail its reset there.
+    assert not [record for record in caplog.records if record.name.startswith("sqlalchemy.pool")]
     # The next request gets a fresh connection.
     assert app.test_client().get("/readyz").status_code == 200
 
 
-def test_a_statement_timeout_is_504_database_timeout(probe_app: tuple[Flask, list[str]]) -> None:
+@pytest.mark.parametrize("view", ["sleep", "sleep-first-row"])
+def test_a_statement_timeout_is_504_database_timeout(probe_app: tuple[Flask, list[str]], view: str) -> None:
     app, _ = probe_app
-    response = app.test_client().get("/_probe/sleep")
+    response = app.test_client().get(f"/_probe/{view}")
     assert response.status_code == 504
     assert response.get_json()["error"]["code"] == "database_timeout"
     assert response.get_json()["error"]["message"] == "The database did not answer in time."

@@ -15,6 +15,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 from werkzeug.test import TestResponse
 
+from {{ cookiecutter.package_name }}.db import db as database
+from {{ cookiecutter.package_name }}.items import ITEM_BY_ID
+from {{ cookiecutter.package_name }}.items import ITEMS as ALL_ITEMS
 from {{ cookiecutter.package_name }}.models import Item
 
 from .conftest import MakeApp
@@ -30,6 +33,23 @@ def create(client: FlaskClient, **fields: Any) -> dict[str, Any]:
     assert response.status_code == 201, response.json
     body: dict[str, Any] = response.get_json()
     return body
+
+
+def test_the_read_by_id_gives_the_row_sqlalchemy_gives(client: FlaskClient) -> None:
+    # db.first_row steps below SQLAlchemy's execution on PostgreSQL (db.py, "The one shortcut").
+    item_id = create(client, name="row", description="d", quantity=2)["id"]
+    with client.application.test_request_context(f"{ITEMS}/{item_id}"):
+        row = database.first_row(ITEM_BY_ID, {"item_id": item_id})
+        core = database.connection.execute(ITEM_BY_ID, {"item_id": item_id}).one()._asdict()
+        missing = database.first_row(ITEM_BY_ID, {"item_id": item_id + 1})
+    assert row == core
+    assert (row["name"], row["quantity"]) == ("row", 2)
+    assert missing is None
+
+
+def test_the_read_by_id_refuses_a_statement_finished_only_when_run(client: FlaskClient) -> None:
+    with client.application.test_request_context(ITEMS), pytest.raises(ValueError, match="expanding parameters"):
+        database.first_row(ALL_ITEMS.where(Item.id.in_([1, 2])), {})
 
 
 def test_create_returns_the_item_and_its_location(client: FlaskClient, db: Session) -> None:

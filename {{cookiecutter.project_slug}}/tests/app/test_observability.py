@@ -164,13 +164,21 @@ def test_requests_and_their_sql_are_traced(make_app: MakeApp, monkeypatch: pytes
     app.add_url_rule("/_probe/<int:number>", view_func=lambda number: {"one": db.session.scalar(text("SELECT 1"))})
     assert app.test_client().get("/_probe/7").status_code == 200
     assert app.test_client().get("/readyz").status_code == 200  # Probes are not traced.
+    assert app.test_client().get("/api/v1/items/2000000000").status_code == 404  # Its SQL ran: db.first_row.
     app.extensions["tracer_provider"].force_flush()
     spans = exporter.get_finished_spans()
     assert endpoints == ["http://agent:4316"]
-    (request_span,) = [span for span in spans if span.name == "GET /_probe/<int:number>"]
-    children = [span for span in spans if span.parent and span.parent.span_id == request_span.context.span_id]
-    statements = [(child.attributes or {}).get("db.statement") for child in children]
-    assert [statement for statement in statements if statement != "BEGIN"] == ["SELECT 1"]  # SQLite: BEGIN
+
+    def statements_under(name: str) -> list[str]:
+        (parent,) = [span for span in spans if span.name == name]
+        children = [span for span in spans if span.parent and span.parent.span_id == parent.context.span_id]
+        statements = [str((child.attributes or {}).get("db.statement")) for child in children]
+        return [statement for statement in statements if statement != "BEGIN"]  # SQLite: BEGIN
+
+    assert statements_under("GET /_probe/<int:number>") == ["SELECT 1"]
+    (item_read,) = statements_under("GET /api/v1/items/<int:item_id>")
+    assert item_read.startswith("SELECT items.id, items.name,")
+    assert "FROM items \nWHERE items.id = " in item_read
     assert not [span for span in spans if span.name == "GET /readyz"]
     app.extensions["tracer_provider"].shutdown()
 
