@@ -65,9 +65,9 @@ MUTANTS: list[tuple[str, str, str, str]] = [
     ("auth.py", "except jwt.PyJWKClientConnectionError:", "except ZeroDivisionError:", "issuer down gives 401"),
     ("auth.py", "        if self.settings.deployed:\n", "        if False:\n", "deployed app trusts dev key"),
     ("auth.py", "key_path.touch(mode=0o600)", "key_path.touch(mode=0o644)", "dev key world-readable"),
-    ("db.py", "                connection.invalidate(error)\n", "                pass\n", "dead connection pooled again"),
-    ("db.py", "with sql_span(current_app, sql, connection.engine.url.database):", "if True:", "first_row untraced"),
-    ("db.py", "connection = self.connection\n", "connection = self.engine.connect()\n", "first_row off the request"),
+    ("db.py", "(pooled if borrowed else self.connection).invalidate(error)", "pass", "dead connection pooled again"),
+    ("db.py", "with sql_span(current_app, compiled.string, state.engine.url.database):", "if True:", "untraced"),
+    ("db.py", 'borrowed = _reading() and "db_session"', 'borrowed = True or "db_session"', "read outside the write"),
     ("models.py", 'server_default="0"', 'server_default="1"', "server default differs"),
     ("testing_routes.py", "SLOW_SECONDS_MAX = 20.0", "SLOW_SECONDS_MAX = 21.0", "slow route bound raised"),
 ]

@@ -191,6 +191,7 @@ def db(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[Session]:
         factory.configure(bind=connection, join_transaction_mode="create_savepoint")
     # Reads see the test's rows; the connection stays open.
     monkeypatch.setattr(state, "read_connection", lambda: nullcontext(connection))
+    monkeypatch.setattr(state, "borrow_connection", lambda: nullcontext(connection.connection))
     session = state.sessions()
     yield session
     session.close()

@@ -25,6 +25,8 @@ from {{ cookiecutter.package_name }}.db import (
     database_url,
     db,
 )
+from {{ cookiecutter.package_name }}.items import ITEM_BY_ID
+from {{ cookiecutter.package_name }}.models import Item
 from {{ cookiecutter.package_name }}.settings import Settings, load_settings
 
 from .conftest import MakeApp
@@ -184,6 +186,19 @@ def test_a_requests_core_statements_and_session_share_one_connection(make_app: M
         assert engine.pool.checkedout() == 1  # type: ignore[attr-defined]
         app.do_teardown_appcontext()
     assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+def test_first_row_in_a_write_reads_in_the_writes_transaction(make_app: MakeApp) -> None:
+    app = make_app()
+    with app.test_request_context("/", method="POST"):
+        item = Item(name="not committed")
+        db.session.add(item)
+        db.session.flush()
+        row = db.first_row(ITEM_BY_ID, {"item_id": item.id})
+        db.session.rollback()
+        app.do_teardown_appcontext()
+    assert row is not None
+    assert row["name"] == "not committed"
 
 
 @pytest.mark.parametrize(("view", "method"), [("die", "GET"), ("die", "POST"), ("die-first-row", "GET")])
