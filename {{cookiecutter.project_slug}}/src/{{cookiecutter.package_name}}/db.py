@@ -375,7 +375,9 @@ class Database:
             cleanup.close()
 
 
-@functools.cache
+# Keyed by the statement object: meant for statements built once at import; bounded, so one built
+# per request costs its compilation each time but cannot grow the cache.
+@functools.lru_cache(maxsize=64)
 def _compiled(statement: Select[Any] | TextClause, dialect: Dialect) -> SQLCompiler:
     compiled = statement.compile(dialect=dialect)
     if compiled.literal_execute_params or compiled.post_compile_params:
