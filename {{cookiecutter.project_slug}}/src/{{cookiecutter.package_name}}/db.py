@@ -246,6 +246,13 @@ AUTHENTICATION = DatabaseProblem(
     503, "database_authentication_failed", "The service cannot log in to its database; retry shortly."
 )
 POOL_EXHAUSTED = DatabaseProblem(503, "database_busy", "Every database connection is busy; retry shortly.")
+# SQLite (development) raises OperationalError for its file's state and for mistakes alike ("no such
+# table" is SQLITE_ERROR): only the file's state is answered as the database's; a mistake stays a 500.
+_BY_SQLITE_ERROR = {
+    "SQLITE_BUSY": DatabaseProblem(503, "database_busy", "The database file is locked; retry shortly."),
+    "SQLITE_CANTOPEN": UNAVAILABLE,
+    "SQLITE_IOERR": UNAVAILABLE,
+}
 
 
 def classify(error: BaseException) -> DatabaseProblem | None:
@@ -266,10 +273,12 @@ def classify(error: BaseException) -> DatabaseProblem | None:
             problem = AUTHENTICATION
         elif isinstance(error, DBAPIError) and error.connection_invalidated:
             problem = UNAVAILABLE
+        elif type(original).__module__ == "sqlite3":
+            problem = _BY_SQLITE_ERROR.get(getattr(original, "sqlite_errorname", None) or "")
         else:
             dbapi = type(original).__module__.split(".")[0]
             operational = type(original).__name__ in ("OperationalError", "InterfaceError")
-            problem = UNAVAILABLE if operational and dbapi in ("psycopg2", "sqlite3") else None
+            problem = UNAVAILABLE if operational and dbapi == "psycopg2" else None
         if problem is not None and sqlstate:
             detail = f"{sqlstate}: {detail}"
     if problem is not None:

@@ -3,8 +3,10 @@ error classification, and credentials that are asked for per connection."""
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -293,6 +295,39 @@ def test_database_errors_are_told_apart(error: Exception, status: int, code: str
 
 def test_an_error_of_the_request_itself_is_not_the_databases() -> None:
     assert classify(FakeError("cannot execute INSERT in a read-only transaction", "25006")) is None
+
+
+def sqlite_error(tmp_path: Path, statement: str) -> sqlite3.Error:
+    """The error SQLite itself raises for `statement` on a fresh file, with its error name."""
+    try:
+        with closing(sqlite3.connect(tmp_path / "db.sqlite3", timeout=0)) as connection:
+            connection.execute(statement)
+    except sqlite3.Error as error:
+        return error
+    raise AssertionError(f"{statement!r} did not fail")
+
+
+def test_a_missing_table_on_sqlite_is_a_mistake_not_an_outage(tmp_path: Path) -> None:
+    # A migration not applied yet: retrying would never help, so no 503 tells the client to.
+    assert classify(sqlite_error(tmp_path, "SELECT * FROM orders")) is None
+
+
+def test_a_sqlite_file_that_cannot_be_opened_is_unavailable(tmp_path: Path) -> None:
+    (tmp_path / "db.sqlite3").mkdir()  # A directory where the file should be.
+    problem = classify(sqlite_error(tmp_path, "SELECT count(*) FROM sqlite_master"))
+    assert problem is not None
+    assert (problem.status, problem.code) == (503, "database_unavailable")
+
+
+def test_a_locked_sqlite_file_is_busy(tmp_path: Path) -> None:
+    holder = sqlite3.connect(tmp_path / "db.sqlite3", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        problem = classify(sqlite_error(tmp_path, "SELECT count(*) FROM sqlite_master"))
+    finally:
+        holder.close()
+    assert problem is not None
+    assert (problem.status, problem.code) == (503, "database_busy")
 
 
 class Rotating:
