@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -45,6 +46,13 @@ def test_document_is_the_committed_snapshot(document: dict[str, Any]) -> None:
     assert document == json.loads(SNAPSHOT.read_text()), (
         f"The API changed: review the difference, then run `{regenerate}` and commit {SNAPSHOT.name}."
     )
+
+
+def test_regenerating_the_snapshot_without_an_api_change_changes_no_byte(app: Flask, tmp_path: Path) -> None:
+    regenerated = tmp_path / SNAPSHOT.name
+    result = app.test_cli_runner().invoke(args=["openapi", "--output", str(regenerated), "--indent", "2"])
+    assert result.exit_code == 0, result.output
+    assert regenerated.read_bytes() == SNAPSHOT.read_bytes()
 
 
 def test_document_lists_exactly_the_registered_routes(app: Flask, document: dict[str, Any]) -> None:
