@@ -83,6 +83,14 @@ def identity_refusal(caller_account: str, env: Environment) -> str | None:
     return None
 
 
+def signed_in(env: Environment) -> None:
+    """Stop with one sentence unless there are AWS credentials for the environment's account: without
+    them `terraform init` fails only after pages of its own output."""
+    refusal = identity_refusal(_aws.caller_identity(env.session)["Account"], env)
+    if refusal:
+        raise Exit(refusal)
+
+
 @task(
     help={
         "env": "Environment whose AWS account to bootstrap (one run per account; a second one changes nothing).",
@@ -92,9 +100,7 @@ def identity_refusal(caller_account: str, env: Environment) -> str | None:
 def bootstrap(c, env=None, auto_approve=False):
     """Create an account's base once: state bucket and key, GitHub OIDC (adopted if present), CI roles, ECR."""
     env = target(c, env)
-    refusal = identity_refusal(_aws.caller_identity(env.session)["Account"], env)
-    if refusal:
-        raise Exit(refusal)
+    signed_in(env)  # a dry run too: it reads the account's OIDC providers
     with _aws.aws_errors("listing the account's OIDC providers"):
         providers = env.session.client("iam").list_open_id_connect_providers()["OpenIDConnectProviderList"]
     exists = has_github_provider([p["Arn"] for p in providers])
@@ -128,12 +134,14 @@ def provision(c, env=None, plan_only=False, out=None, plan_file=None, auto_appro
         raise Exit("--plan-file applies a saved plan: it does not go with --plan-only or --out.")
     if out and not plan_only:
         raise Exit("--out names where --plan-only saves the plan: pass --plan-only with it.")
+    if plan_file and not Path(plan_file).is_file():
+        raise Exit(f"--plan-file {plan_file} does not exist.")
     env = target(c, env)
+    if not env.fx.dry:  # a dry run runs no Terraform, so it lists the commands without credentials
+        signed_in(env)
     tf = terraform(c, env, env.terraform_dir)
     if plan_file:
         path = Path(plan_file).resolve()
-        if not path.is_file():
-            raise Exit(f"--plan-file {plan_file} does not exist.")
         why = stale_plan(plan_prior_state(path), env.read_state())
         if why:
             raise Exit(f"The plan in {plan_file} is stale — {why}: make a new one and review it again.")
@@ -196,6 +204,8 @@ def show_validation_records(env: Environment, tf: Terraform, lead: str) -> None:
 def drift(c, env=None):
     """Plan with -detailed-exitcode against the live account: no changes passes, any change fails."""
     env = target(c, env)
+    if not env.fx.dry:  # as in provision
+        signed_in(env)
     tf = terraform(c, env, env.terraform_dir)
     tf.init(backend_config(env))
     changes = tf.plan(str(plan_path(env, "-drift")), lock=False)

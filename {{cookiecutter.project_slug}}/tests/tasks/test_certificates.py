@@ -108,7 +108,9 @@ def answers(monkeypatch, *given):
     return asked
 
 
-def test_first_apply_without_a_zone_requests_the_certificates_then_waits_for_the_records(project, monkeypatch, capsys):
+def test_first_apply_without_a_zone_requests_the_certificates_then_waits_for_the_records(
+    aws, project, monkeypatch, capsys
+):
     asked = answers(monkeypatch, "yes", "yes")
     ctx = context(project, NO_ZONE_FIRST_APPLY)
     terraform.provision(ctx, env="staging")
@@ -129,7 +131,7 @@ def test_first_apply_without_a_zone_requests_the_certificates_then_waits_for_the
 
 
 @pytest.mark.parametrize("how", ["answered-no", "auto-approve"])
-def test_records_not_yet_created_stop_after_the_certificates(project, monkeypatch, how):
+def test_records_not_yet_created_stop_after_the_certificates(aws, project, monkeypatch, how):
     answers(monkeypatch, "yes", "no")
     ctx = context(project, NO_ZONE_FIRST_APPLY)
     with pytest.raises(Exit) as error:
@@ -142,7 +144,7 @@ def test_records_not_yet_created_stop_after_the_certificates(project, monkeypatc
     assert commands(ctx) == expected(project, *steps)
 
 
-def test_the_second_run_shows_the_records_it_waits_for_and_applies(project, monkeypatch, capsys):
+def test_the_second_run_shows_the_records_it_waits_for_and_applies(aws, project, monkeypatch, capsys):
     answers(monkeypatch, "yes")
     ctx = context(project, NO_ZONE_SECOND_RUN)
     terraform.provision(ctx, env="staging")
@@ -150,7 +152,7 @@ def test_the_second_run_shows_the_records_it_waits_for_and_applies(project, monk
     assert "The apply waits until ACM sees these DNS records" in capsys.readouterr().out
 
 
-def test_with_a_route53_zone_the_first_apply_is_one_step(project, monkeypatch):
+def test_with_a_route53_zone_the_first_apply_is_one_step(aws, project, monkeypatch):
     answers(monkeypatch, "yes")
     ctx = context(project, ZONE_FIRST_APPLY)
     terraform.provision(ctx, env="staging")

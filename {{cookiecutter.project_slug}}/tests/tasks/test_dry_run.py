@@ -107,7 +107,7 @@ def test_destroy(cluster, capsys, monkeypatch):  # noqa: F811
 @pytest.mark.parametrize(
     "kwargs", [{}, {"plan_only": True}, {"auto_approve": True}], ids=["asked-yes", "plan-only", "auto-approve"]
 )
-def test_provision(project, capsys, monkeypatch, kwargs):
+def test_provision(aws, project, capsys, monkeypatch, kwargs):
     monkeypatch.setattr("tasks._terraform.shutil.which", lambda name: f"/usr/bin/{name}")
     monkeypatch.setattr("builtins.input", lambda prompt: "yes")
     terraform.provision(MockContext(config=make_config(project, dry=True), run=Result("")), env="staging", **kwargs)

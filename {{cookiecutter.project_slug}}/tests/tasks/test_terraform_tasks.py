@@ -64,7 +64,7 @@ def lines(project, env, *steps, plan=None):
     ],
     ids=["plan-only", "answered-yes", "answered-no", "auto-approve", "no-changes", "production"],
 )
-def test_provision(project, monkeypatch, capsys, kwargs, plan_exit, answer, steps, said):
+def test_provision(aws, project, monkeypatch, capsys, kwargs, plan_exit, answer, steps, said):
     monkeypatch.setattr("builtins.input", lambda prompt: answer)
     ctx = context(project, plan_exit=plan_exit)
     env = kwargs.setdefault("env", "staging")
@@ -78,7 +78,7 @@ def test_provision(project, monkeypatch, capsys, kwargs, plan_exit, answer, step
         assert said in capsys.readouterr().out
 
 
-def test_plan_only_saves_where_it_is_told(project, tmp_path):
+def test_plan_only_saves_where_it_is_told(aws, project, tmp_path):
     ctx = context(project)
     terraform.provision(ctx, env="staging", plan_only=True, out=str(tmp_path / "plans" / "staging.tfplan"))
     assert commands(ctx)[-1].endswith(f"-lock=false -out={tmp_path}/plans/staging.tfplan")
@@ -127,7 +127,7 @@ def test_bad_provision_arguments_are_one_sentence(project, kwargs, message):
 
 
 @pytest.mark.parametrize(("plan_exit", "drifted"), [(0, False), (2, True)])
-def test_drift(project, capsys, plan_exit, drifted):
+def test_drift(aws, project, capsys, plan_exit, drifted):
     ctx = context(project, plan_exit=plan_exit)
     if drifted:
         with pytest.raises(Exit) as error:
@@ -139,6 +139,52 @@ def test_drift(project, capsys, plan_exit, drifted):
     assert commands(ctx) == lines(
         project, "staging", "init", "plan-read-only", plan=f"{project}/.cache/staging-drift.tfplan"
     )
+
+
+@pytest.fixture
+def no_credentials(aws, monkeypatch, tmp_path):
+    """No AWS credentials anywhere boto3 looks (moto still answers, so a call would not hang)."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+TERRAFORM_TASKS = [
+    (terraform.provision, {}),
+    (terraform.provision, {"plan_only": True}),
+    (terraform.drift, {}),
+]
+TERRAFORM_IDS = ["provision", "provision-plan-only", "drift"]
+
+
+@pytest.mark.parametrize(("run", "kwargs"), TERRAFORM_TASKS, ids=TERRAFORM_IDS)
+def test_without_credentials_terraform_does_not_start(no_credentials, project, run, kwargs):
+    ctx = context(project)
+    with pytest.raises(Exit) as error:
+        run(ctx, env="staging", **kwargs)
+    assert error.value.message == (
+        "No AWS credentials while asking STS who you are: run `aws sso login` or export AWS_PROFILE, "
+        "then `invoke doctor`."
+    )
+    assert commands(ctx) == []
+
+
+@pytest.mark.parametrize(("run", "kwargs"), TERRAFORM_TASKS, ids=TERRAFORM_IDS)
+def test_with_credentials_for_another_account_terraform_does_not_start(aws, project, run, kwargs):
+    config = make_config(project)
+    config.environments.production.account_id = "210987654321"
+    ctx = MockContext(config=config, run=results())
+    with pytest.raises(Exit, match=f"^Your AWS credentials are for account {STAGING_ACCOUNT}, but production"):
+        run(ctx, env="production", **kwargs)
+    assert commands(ctx) == []
+
+
+@pytest.mark.parametrize(("run", "kwargs"), TERRAFORM_TASKS, ids=TERRAFORM_IDS)
+def test_a_dry_run_lists_the_terraform_commands_without_credentials(no_credentials, project, capsys, run, kwargs):
+    run(context(project, dry=True), env="staging", **kwargs)
+    assert [line.split(" ")[3] for line in effect_lines(capsys.readouterr().out)][:2] == ["init", "plan"]
 
 
 def test_has_github_provider():
