@@ -16,7 +16,7 @@ import shlex
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TextIO, TypeVar
 
 from invoke import Context, Exit, Result
 
@@ -26,11 +26,15 @@ DRY = "(dry run) "
 
 
 class Effects:
-    """Performs (or, under --dry, only lists) the changes a task makes, printing each as it goes."""
+    """Performs (or, under --dry, only lists) the changes a task makes, printing each as it goes.
 
-    def __init__(self, c: Context) -> None:
+    The lines go to ``lines`` (default: stdout); a task whose stdout is its answer sends them to stderr.
+    """
+
+    def __init__(self, c: Context, lines: TextIO | None = None) -> None:
         self.c = c
         self.dry = bool(c.config.run.dry)
+        self.lines = lines
 
     def need(self, tool: str, how: str, for_reads: bool = False) -> None:
         """Stop with one sentence when ``tool`` is not on PATH (under --dry only if it reads with it)."""
@@ -42,7 +46,7 @@ class Effects:
 
         ``kind`` is one of run, aws, kube, write, wait.
         """
-        print(f"{MARK}{DRY if self.dry else ''}{kind}: {what}", flush=True)
+        print(f"{MARK}{DRY if self.dry else ''}{kind}: {what}", file=self.lines, flush=True)
         return assume if self.dry else perform()
 
     def run(self, argv: list[str], assume_exit: int = 0, **options: object) -> int:
