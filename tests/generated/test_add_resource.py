@@ -2,9 +2,10 @@
 
 Its marked blocks are applied as written (a new file, or an edit given as a diff), its commands run
 in the project's own locked venv, and then: the migration Alembic wrote creates the table, the
-document describes the new operations with the shared rules (token, validation, errors), and the
-guide's tests pass (the resource's, the snapshot's, the models-match-migrations check) on PostgreSQL
-when TEST_DATABASE_URL is set. The guide's own line count is checked against what it claims.
+document describes the new operations with the shared rules (token, validation, errors), the
+development database serves it, and the guide's tests pass (the resource's, the snapshot's, the
+models-match-migrations check) on PostgreSQL when TEST_DATABASE_URL is set. The guide's own line
+count is checked against what it claims.
 """
 
 from __future__ import annotations
@@ -113,6 +114,18 @@ def test_following_the_guide_adds_a_validated_documented_migrated_resource(proje
     schema = document["components"]["schemas"]["OrderCreate"]
     assert (schema["additionalProperties"], schema["properties"]["quantity"]["maximum"]) == (False, 1000)
     assert "404" in document["paths"]["/api/v1/orders/{order_id}"]["get"]["responses"]
+
+    # The development database has the new table too: a missing order is 404, not an error for the table.
+    package = next(path.parent.name for path in (project / "src").glob("*/wsgi.py"))
+    request = f"import {package}; print({package}.create_app().test_client().get('/api/v1/orders/1').status)"
+    served = subprocess.run(
+        ["python", "-c", request],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert served.stdout.splitlines()[-1:] == ["404 NOT FOUND"], served.stdout[-2000:] + served.stderr[-2000:]
 
     for check in (["ruff", "check"], ["ruff", "format", "--check"]):
         linted = subprocess.run([*check, "."], cwd=project, env=env, capture_output=True, text=True)
