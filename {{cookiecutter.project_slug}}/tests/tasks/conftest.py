@@ -140,6 +140,16 @@ def aws(moto_endpoint, aws_session, monkeypatch):
     return aws_session
 
 
+@pytest.fixture
+def no_credentials(aws, monkeypatch, tmp_path):
+    """No AWS credentials anywhere boto3 looks (moto still answers, so a call would not hang)."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
 def create_bucket(s3, name: str) -> None:
     """S3 wants a location constraint everywhere but us-east-1 (``s3``: an S3 client)."""
     where = {} if REGION == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": REGION}}

@@ -75,12 +75,7 @@ def test_caller_identity(aws):
     assert _aws.caller_identity(aws)["Account"] == STAGING_ACCOUNT
 
 
-def test_no_credentials_is_one_sentence(aws, monkeypatch, tmp_path):
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+def test_no_credentials_is_one_sentence(no_credentials):
     import boto3
 
     with pytest.raises(Exit) as error:

@@ -141,16 +141,6 @@ def test_drift(aws, project, capsys, plan_exit, drifted):
     )
 
 
-@pytest.fixture
-def no_credentials(aws, monkeypatch, tmp_path):
-    """No AWS credentials anywhere boto3 looks (moto still answers, so a call would not hang)."""
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-
-
 TERRAFORM_TASKS = [
     (terraform.provision, {}),
     (terraform.provision, {"plan_only": True}),
